@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# shellcheck disable=SC2034 # variables here are used by the scripts that source it
+# Shared helpers for scripts/cluster/*.sh. Source it; it defines no side effects
+# beyond variables and functions.
+
+CLUSTER_SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "${CLUSTER_SCRIPTS_DIR}/../.." && pwd)"
+# shellcheck source=versions.env
+source "${CLUSTER_SCRIPTS_DIR}/versions.env"
+
+KVERSE_CACHE_DIR="${KVERSE_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/kverse}"
+KVERSE_CLUSTER_DIR="${KVERSE_CLUSTER_DIR:-${REPO_ROOT}/.kverse/cluster}"
+[[ "${KVERSE_CLUSTER_DIR}" == /* ]] || KVERSE_CLUSTER_DIR="${PWD}/${KVERSE_CLUSTER_DIR}"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# tool_dir TOOL VERSION -> directory holding that tool's binaries.
+tool_dir() { printf '%s/bin/%s-%s\n' "${KVERSE_CACHE_DIR}" "$1" "$2"; }
+
+kube_dir() { tool_dir kubernetes "${KUBE_VERSION}"; }
+etcd_dir() { tool_dir etcd "${ETCD_VERSION}"; }
+kwok_dir() { tool_dir kwok "${KWOK_VERSION}"; }
+helm_dir() { tool_dir helm "${HELM_VERSION}"; }
+
+# tools_path -> PATH fragment with every pinned tool directory.
+tools_path() { printf '%s:%s:%s:%s\n' "$(kube_dir)" "$(etcd_dir)" "$(kwok_dir)" "$(helm_dir)"; }
+
+# require_bin DIR NAME -> path of a built binary, or exits pointing at build-tools.sh.
+require_bin() {
+  local path="$1/$2"
+  [[ -x "${path}" ]] || die "${path} is missing: run scripts/cluster/build-tools.sh first"
+  printf '%s\n' "${path}"
+}
+
+# --- cluster state layout (shared by up.sh, down.sh, smoke.sh) ---
+PKI_DIR="${KVERSE_CLUSTER_DIR}/pki"
+LOG_DIR="${KVERSE_CLUSTER_DIR}/logs"
+PID_DIR="${KVERSE_CLUSTER_DIR}/pids"
+KUBECONFIG_PATH="${KVERSE_CLUSTER_DIR}/kubeconfig"
+PORTS_FILE="${KVERSE_CLUSTER_DIR}/ports.env"
+# Start order; down.sh stops them in reverse.
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok pv-recycler)
+
+# component_pid NAME -> pid of a running component started by up.sh, or fails.
+# The pid must be alive and its command line must mention the cluster dir, so a
+# recycled pid of an unrelated process is never taken for ours.
+component_pid() {
+  local pidfile="${PID_DIR}/$1.pid" pid
+  [[ -f "${pidfile}" ]] || return 1
+  pid="$(<"${pidfile}")"
+  [[ "${pid}" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "${pid}" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null | grep -qF -- "${KVERSE_CLUSTER_DIR}" || return 1
+  printf '%s\n' "${pid}"
+}
