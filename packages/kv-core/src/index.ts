@@ -1,0 +1,5 @@
+export * from './engine.js';
+export * from './errors.js';
+export * from './hlc.js';
+export * from './keys.js';
+export * from './limits.js';

@@ -1,0 +1,27 @@
+import { type Logger, type LoggerOptions, pino } from 'pino';
+
+export type { Logger };
+
+export interface LoggingOptions {
+  /** pino level: trace, debug, info, warn, error, fatal, silent. */
+  readonly level: string;
+  /** Component name put on every line (`api`, `consumer`, …). */
+  readonly name: string;
+  /** Where lines go. @default stdout */
+  readonly destination?: pino.DestinationStream;
+}
+
+/** Structured JSON logs; secrets in well-known fields are redacted. */
+export function createLogger(options: LoggingOptions): Logger {
+  const config: LoggerOptions = {
+    name: options.name,
+    level: options.level,
+    base: { pid: process.pid },
+    redact: {
+      paths: ['req.headers.authorization', 'password', 'token', '*.password', '*.token'],
+      censor: '[redacted]',
+    },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  return options.destination ? pino(config, options.destination) : pino(config);
+}

@@ -1,0 +1,43 @@
+import { defineConfig } from 'vitest/config';
+
+// One vitest project per test tier (DESIGN.md §5). Tests import workspace packages from source through the
+// "source" export condition, so no build is needed to run them.
+const shared = { extends: true as const };
+
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
+  test: {
+    projects: [
+      {
+        ...shared,
+        test: {
+          name: 'unit',
+          include: ['{packages,apps,cli}/*/test/**/*.test.ts', 'cli/test/**/*.test.ts'],
+          exclude: ['**/test/integration/**', '**/test/system/**', '**/node_modules/**'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'integration',
+          include: ['{packages,apps}/*/test/integration/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'system',
+          include: ['{packages,apps}/*/test/system/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
