@@ -1,0 +1,53 @@
+import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import type { DataPlane } from '@kverse/data-plane';
+import type { ConfigOf, Logger, ReadinessCheck, Registry } from '@kverse/runtime';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { apiConfigSpec } from './config.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { inputPlugin, parseQueryString } from './plugins/input.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { openApiPlugin } from './plugins/openapi.js';
+import healthRoutes from './routes/health.js';
+import kvRoutes from './routes/kv/index.js';
+import watchRoutes from './routes/kv/watch.js';
+import legacyRoutes from './routes/legacy.js';
+import { kvService } from './services/kv-service.js';
+
+export type ApiConfig = ConfigOf<typeof apiConfigSpec>;
+
+export interface ApiDeps {
+  readonly dataPlane: DataPlane;
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  /** Dependencies reported by `/ready`. */
+  readonly readiness?: readonly ReadinessCheck[];
+}
+
+/** Builds the REST API from its configuration and dependencies; the caller decides whether and where to listen. */
+export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<FastifyInstance> {
+  const limits = deps.dataPlane.limits;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Successful requests are counted in metrics, not logged: per-request info lines cost more than half the
+    // throughput. Set LOG_LEVEL=debug to see every request.
+    disableRequestLogging: (req) => !deps.logger.isLevelEnabled('debug') || req.url === '/health',
+    // JSON escaping can grow a value up to 6×; anything larger cannot be a valid write.
+    bodyLimit: 6 * (limits.maxValueBytes + limits.maxKeyBytes) + 4096,
+    routerOptions: { querystringParser: parseQueryString, ignoreTrailingSlash: true },
+    requestIdHeader: 'x-request-id',
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  await app.register(errorsPlugin);
+  await app.register(inputPlugin);
+  await app.register(metricsPlugin, { registry: deps.metrics });
+  await app.register(openApiPlugin);
+  await app.register(kvService, { dataPlane: deps.dataPlane, config });
+
+  await app.register(healthRoutes, { checks: deps.readiness ?? [] });
+  await app.register(kvRoutes);
+  await app.register(watchRoutes);
+  await app.register(legacyRoutes);
+  return app;
+}

@@ -1,0 +1,33 @@
+import { dataPlaneConfigSpec, openEmbeddedDataPlane } from '@kverse/data-plane';
+import {
+  assertNoUnknownVariables,
+  ConfigError,
+  createLogger,
+  createMetricsRegistry,
+  parseConfig,
+  Shutdown,
+} from '@kverse/runtime';
+import { apiConfigSpec } from './config.js';
+import { startApi } from './server.js';
+
+// Container entry point of the REST API: configuration from the environment, then listen until SIGTERM.
+try {
+  assertNoUnknownVariables(process.env, [apiConfigSpec, dataPlaneConfigSpec]);
+  const config = parseConfig(apiConfigSpec, process.env);
+  const dataConfig = parseConfig(dataPlaneConfigSpec, process.env);
+  const logger = createLogger({ name: 'api', level: config.logLevel });
+  const metrics = createMetricsRegistry({ app: 'api' });
+  const shutdown = new Shutdown({ logger }).listen();
+
+  const opened = await openEmbeddedDataPlane(dataConfig, logger);
+  shutdown.add('data plane', () => opened.close());
+  const api = await startApi(config, { dataPlane: opened.dataPlane, logger, metrics, readiness: opened.readiness });
+  shutdown.add('rest api', () => api.close());
+  logger.info({ url: api.url }, 'REST API listening');
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  throw err;
+}

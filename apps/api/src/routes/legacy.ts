@@ -1,0 +1,65 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { commonErrors, ErrorBody, Record, WaitQuery, WriteAnswer } from '../schemas.js';
+import { recordJson, sendWrite, waitOption } from '../services/kv-service.js';
+
+/**
+ * The seed 001 routes, kept so its clients work unchanged: `PUT /` with `{key_name, key_value}`, `GET /?key=`,
+ * `DELETE /?key_name=`. They answer exactly like the `/kv` routes.
+ */
+const legacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/',
+    {
+      schema: {
+        summary: 'Get a key (seed 001 form)',
+        description: 'Browsers asking for HTML without `key` are sent to the web UI at /ui/.',
+        tags: ['legacy'],
+        querystring: Type.Object({ key: Type.Optional(Type.String()) }),
+        response: { 200: Record, 302: Type.Null(), 404: ErrorBody, ...commonErrors },
+      },
+    },
+    async (request, reply) => {
+      const { key } = request.query;
+      if (key === undefined && request.headers.accept?.includes('text/html')) return reply.redirect('/ui/');
+      // A missing key is validated like an empty one, with the same error as /kv.
+      return recordJson(await app.kv.mustGet(key ?? ''));
+    },
+  );
+
+  app.put(
+    '/',
+    {
+      schema: {
+        summary: 'Create or replace a key (seed 001 form)',
+        tags: ['legacy'],
+        querystring: Type.Object(WaitQuery),
+        body: Type.Object({ key_name: Type.String(), key_value: Type.String() }, { additionalProperties: false }),
+        response: { 200: WriteAnswer, 202: WriteAnswer, 504: ErrorBody, ...commonErrors },
+      },
+    },
+    async (request, reply) => {
+      const { key_name, key_value } = request.body;
+      const result = await app.kv.put(key_name, key_value, waitOption(app, request.query.wait));
+      return sendWrite(reply, result, request.query.wait === 'applied');
+    },
+  );
+
+  app.delete(
+    '/',
+    {
+      schema: {
+        summary: 'Delete a key (seed 001 form)',
+        tags: ['legacy'],
+        querystring: Type.Object({ key_name: Type.String(), ...WaitQuery }),
+        response: { 200: WriteAnswer, 202: WriteAnswer, 404: ErrorBody, 504: ErrorBody, ...commonErrors },
+      },
+    },
+    async (request, reply) => {
+      const result = await app.kv.delete(request.query.key_name, waitOption(app, request.query.wait));
+      return sendWrite(reply, result, request.query.wait === 'applied');
+    },
+  );
+};
+
+export default legacyRoutes;

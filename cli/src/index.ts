@@ -1,0 +1,2 @@
+export { configTableMarkdown, platformConfigSpecs } from './commands/config.js';
+export { type StartedPlatform, startPlatform } from './commands/start.js';

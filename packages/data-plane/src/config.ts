@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { defineConfig, setting } from '@kverse/runtime';
+import { Type } from 'typebox';
+
+/** Settings of the data plane, shared by every front door in a process. */
+export const dataPlaneConfigSpec = defineConfig({
+  dataDir: setting(
+    'KVERSE_DATA_DIR',
+    Type.String({ default: './.kverse/data' }),
+    'Data directory of the embedded log engine (write-ahead log and snapshots)',
+  ),
+  fsync: setting(
+    'KVERSE_FSYNC',
+    Type.Union([Type.Literal('group'), Type.Literal('per-write'), Type.Literal('none')], { default: 'group' }),
+    'Log engine durability: `group` shares one fsync among concurrent writes; `none` is for tests only',
+  ),
+  writerId: setting(
+    'KVERSE_WRITER_ID',
+    Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
+    'Id that breaks ties between writers minting the same version (default: host name + random suffix)',
+  ),
+  maxKeyBytes: setting(
+    'KVERSE_MAX_KEY_BYTES',
+    Type.Integer({ minimum: 1, maximum: 65536, default: 1024 }),
+    'Largest key, in UTF-8 bytes',
+  ),
+  maxValueBytes: setting(
+    'KVERSE_MAX_VALUE_BYTES',
+    Type.Integer({ minimum: 1, maximum: 16 * 1024 * 1024, default: 1024 * 1024 }),
+    'Largest value, in UTF-8 bytes',
+  ),
+  watchRetention: setting(
+    'KVERSE_WATCH_RETENTION',
+    Type.Integer({ minimum: 0, maximum: 10_000_000, default: 10_000 }),
+    'Recent changes kept so watchers can resume after a reconnect',
+  ),
+  watchBuffer: setting(
+    'KVERSE_WATCH_BUFFER',
+    Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1024 }),
+    'Changes a slow watcher may fall behind before it is closed (with the version to resume from)',
+  ),
+});
+
+/** A writer id unique enough to break ties: the host (pod) name plus a random suffix. */
+export function defaultWriterId(): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '')
+      .slice(0, 48) || 'node';
+  return `${host}-${randomBytes(3).toString('hex')}`;
+}

@@ -1,0 +1,51 @@
+import { DEFAULT_LIMITS, HybridClock, type KvEngine } from '@kverse/kv-core';
+import { openLogEngine } from '@kverse/log-engine';
+import type { ConfigOf, Logger, ReadinessCheck } from '@kverse/runtime';
+import { type dataPlaneConfigSpec, defaultWriterId } from './config.js';
+import { DataPlane } from './data-plane.js';
+import { LocalWritePath } from './local-write-path.js';
+import { WatchHub } from './watch-hub.js';
+
+export type DataPlaneConfig = ConfigOf<typeof dataPlaneConfigSpec>;
+
+/** A data plane with what it was built from, for readiness reporting and shutdown. */
+export interface OpenedDataPlane {
+  readonly dataPlane: DataPlane;
+  readonly engine: KvEngine;
+  readonly readiness: readonly ReadinessCheck[];
+  /** Closes the data plane, then the engine (flushing the log). */
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded data plane (`npm start` with no service URLs): the log engine in `dataDir`, the in-process write
+ * path, and the engine's own change notifications as the change stream.
+ */
+export async function openEmbeddedDataPlane(config: DataPlaneConfig, logger: Logger): Promise<OpenedDataPlane> {
+  const engine = await openLogEngine({
+    dir: config.dataDir,
+    sync: config.fsync,
+    logger: logger.child({ component: 'log-engine' }),
+  });
+  const writePath = new LocalWritePath(engine);
+  const clock = new HybridClock({ writer: config.writerId ?? defaultWriterId() });
+  const hub = new WatchHub({ retention: config.watchRetention, maxPending: config.watchBuffer });
+  const dataPlane = new DataPlane({
+    reader: engine,
+    writePath,
+    changes: engine,
+    hub,
+    clock,
+    limits: { ...DEFAULT_LIMITS, maxKeyBytes: config.maxKeyBytes, maxValueBytes: config.maxValueBytes },
+  });
+  logger.info({ dataDir: config.dataDir, fsync: config.fsync, writer: clock.writer }, 'embedded data plane open');
+  return {
+    dataPlane,
+    engine,
+    readiness: [{ name: 'log-engine', required: true, check: () => writePath.health() }],
+    async close() {
+      await dataPlane.close();
+      await engine.close();
+    },
+  };
+}

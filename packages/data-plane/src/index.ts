@@ -1,0 +1,6 @@
+export * from './config.js';
+export * from './data-plane.js';
+export * from './embedded.js';
+export * from './local-write-path.js';
+export * from './watch-hub.js';
+export * from './write-path.js';
