@@ -17,6 +17,7 @@ export type GrpcStatusName =
   | 'PERMISSION_DENIED'
   | 'OUT_OF_RANGE'
   | 'ABORTED'
+  | 'DATA_LOSS'
   | 'INTERNAL';
 
 interface ErrorSpec {
@@ -46,6 +47,10 @@ export const KV_ERRORS = {
   KV_ERR_UNAVAILABLE: { http: 503, grpc: 'UNAVAILABLE' },
   KV_ERR_TIMEOUT: { http: 504, grpc: 'DEADLINE_EXCEEDED' },
   KV_ERR_SHUTTING_DOWN: { http: 503, grpc: 'UNAVAILABLE' },
+  /** Stored data failed its integrity check (a CRC mismatch, a missing log segment); the engine refuses to open. */
+  KV_ERR_DATA_CORRUPTED: { http: 500, grpc: 'DATA_LOSS' },
+  /** The data directory is held by another process (its lock file names the holder). */
+  KV_ERR_DATA_DIR_LOCKED: { http: 503, grpc: 'UNAVAILABLE' },
   KV_ERR_INTERNAL: { http: 500, grpc: 'INTERNAL' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,0 +1,279 @@
+import { mkdir } from 'node:fs/promises';
+import {
+  type ChangeListener,
+  DEFAULT_LIMITS,
+  type KvEngine,
+  KvError,
+  type KvLimits,
+  type KvRecord,
+  type ListOptions,
+  type ListPage,
+  type Mutation,
+} from '@kverse/kv-core';
+import { createLogger, type Logger } from '@kverse/runtime';
+import { DirLock } from './dir-lock.js';
+import { GroupCommit } from './group-commit.js';
+import { type MemTable, nextEntry, type TableEntry } from './memtable.js';
+import { validateMutation } from './mutation-check.js';
+import { recover } from './recovery.js';
+import { SnapshotScheduler, type SnapshotTrigger } from './snapshot-scheduler.js';
+import { encodeMutations, encodePurge } from './wal-records.js';
+import type { WalWriter } from './wal-writer.js';
+
+/**
+ * When a write is acknowledged:
+ * - `group` (default): after the fdatasync that covers it; writes arriving during an fsync share the next one.
+ * - `per-write`: after an fdatasync of its own (one at a time) — the classic, slow baseline.
+ * - `none`: once handed to the OS, never fsynced — survives a process crash but not a power loss. Tests only.
+ */
+export type SyncMode = 'group' | 'per-write' | 'none';
+
+export interface LogEngineOptions {
+  /** Data directory, created if missing; apps default it to `./.kverse/data`. */
+  readonly dir: string;
+  /** @default 'group' */
+  readonly sync?: SyncMode;
+  /** When to snapshot the table and drop the log it covers. @default { mutations: 100_000, bytes: 64 MiB } */
+  readonly snapshotEvery?: Partial<SnapshotTrigger>;
+  /** Start a new log segment at this size. @default 64 MiB */
+  readonly segmentBytes?: number;
+  /** Key and value size limits. @default DEFAULT_LIMITS (1 KiB keys, 1 MiB values) */
+  readonly limits?: KvLimits;
+  /** @default a pino logger named `log-engine` at level `info` */
+  readonly logger?: Logger;
+}
+
+/** Counters since open, for metrics and the benchmark. */
+export interface LogEngineStats {
+  /** fdatasync calls that acknowledged writes. */
+  readonly fsyncs: number;
+  /** WAL records (one per commit group) and their bytes. */
+  readonly walRecords: number;
+  readonly walBytes: number;
+  /** Mutations that took effect. */
+  readonly applied: number;
+  /** Snapshots written. */
+  readonly snapshots: number;
+  /** Keys in the table, tombstones included. */
+  readonly keys: number;
+}
+
+const MIB = 1024 * 1024;
+// Caps the bytes one commit writes, so a burst of large values is split over a few fsyncs instead of one huge
+// record; far below the reader's MAX_RECORD_BYTES.
+const MAX_GROUP_BYTES = 16 * MIB;
+
+type Request =
+  | { readonly kind: 'apply'; readonly batch: readonly Mutation[]; readonly bytes: number }
+  | { readonly kind: 'purge'; readonly before: number }
+  | { readonly kind: 'snapshot' };
+type Outcome = boolean[] | number | undefined;
+
+/**
+ * Opens (and recovers) the log engine on `options.dir`. Throws `KV_ERR_DATA_DIR_LOCKED` when another engine holds
+ * the directory and `KV_ERR_DATA_CORRUPTED` when the data is damaged anywhere but a torn tail.
+ */
+export async function openLogEngine(options: LogEngineOptions): Promise<LogEngine> {
+  const logger = options.logger ?? createLogger({ name: 'log-engine', level: 'info' });
+  await mkdir(options.dir, { recursive: true });
+  const lock = await DirLock.acquire(options.dir, logger);
+  try {
+    const sync = options.sync ?? 'group';
+    const recovered = await recover(
+      { dir: options.dir, fsync: sync !== 'none', segmentBytes: options.segmentBytes ?? 64 * MIB },
+      logger,
+    );
+    const snapshots = new SnapshotScheduler({
+      dir: options.dir,
+      trigger: { mutations: 100_000, bytes: 64 * MIB, ...options.snapshotEvery },
+      logger,
+      since: recovered.replayed,
+    });
+    return new LogEngine(options, sync, logger, lock, recovered.table, recovered.writer, snapshots);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+/**
+ * The embedded engine: an in-memory table sorted in UTF-8 byte order, made durable by a write-ahead log with group
+ * commit, periodic snapshots and crash recovery. Reads see only durable writes: a group is installed in the table
+ * after its fsync. See README.md for the layers and the on-disk format.
+ */
+export class LogEngine implements KvEngine {
+  private readonly listeners = new Set<ChangeListener>();
+  private readonly commits: GroupCommit<Request, Outcome>;
+  private readonly limits: KvLimits;
+  private applied = 0;
+  private closing: Promise<void> | undefined;
+  private failure: KvError | undefined;
+
+  /** @internal use {@link openLogEngine} */
+  constructor(
+    readonly options: LogEngineOptions,
+    readonly sync: SyncMode,
+    private readonly logger: Logger,
+    private readonly lock: DirLock,
+    private readonly table: MemTable,
+    private readonly wal: WalWriter,
+    private readonly snapshots: SnapshotScheduler,
+  ) {
+    this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.commits = new GroupCommit<Request, Outcome>({
+      maxRequests: sync === 'per-write' ? 1 : Number.POSITIVE_INFINITY,
+      maxGroupBytes: MAX_GROUP_BYTES,
+      sizeOf: (req) => (req.kind === 'apply' ? req.bytes : 0),
+      alone: (req) => req.kind !== 'apply',
+      commit: (group) => this.commit(group),
+    });
+  }
+
+  async get(key: string): Promise<KvRecord | undefined> {
+    this.assertOpen();
+    return this.table.get(key);
+  }
+
+  async list(options: ListOptions): Promise<ListPage> {
+    this.assertOpen();
+    return this.table.list(options);
+  }
+
+  async apply(batch: readonly Mutation[]): Promise<boolean[]> {
+    this.assertWritable();
+    let bytes = 0;
+    for (const m of batch) bytes += validateMutation(m, this.limits);
+    if (batch.length === 0) return [];
+    return (await this.commits.submit({ kind: 'apply', batch, bytes })) as boolean[];
+  }
+
+  onApplied(listener: ChangeListener): () => void {
+    // Wrapped so that registering one function twice yields two independent registrations.
+    const entry: ChangeListener = (applied) => listener(applied);
+    this.listeners.add(entry);
+    return () => {
+      this.listeners.delete(entry);
+    };
+  }
+
+  async purgeTombstones(before: number): Promise<number> {
+    this.assertWritable();
+    if (!Number.isFinite(before)) throw new KvError('KV_ERR_INVALID_ARGUMENT', 'purge time must be a finite number');
+    return (await this.commits.submit({ kind: 'purge', before })) as number;
+  }
+
+  /** Takes a snapshot now (in addition to the periodic ones); resolves when it is durable. */
+  async snapshot(): Promise<void> {
+    this.assertWritable();
+    await this.commits.submit({ kind: 'snapshot' });
+    await this.snapshots.idle();
+  }
+
+  stats(): LogEngineStats {
+    const wal = this.wal.stats;
+    return {
+      fsyncs: wal.fsyncs,
+      walRecords: wal.records,
+      walBytes: wal.bytes,
+      applied: this.applied,
+      snapshots: this.snapshots.written,
+      keys: this.table.size,
+    };
+  }
+
+  /** Waits for pending writes and a running snapshot, then closes the log and releases the directory. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.commits.idle();
+    await this.snapshots.idle();
+    try {
+      await this.wal.close();
+    } finally {
+      await this.lock.release();
+    }
+    this.logger.debug({ dir: this.options.dir }, 'log engine closed');
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new KvError('KV_ERR_SHUTTING_DOWN', 'the log engine is closed');
+  }
+
+  private assertWritable(): void {
+    this.assertOpen();
+    if (this.failure) throw this.failure;
+  }
+
+  /** Commits one group: decide, append, fsync, install, notify. Groups never overlap (GroupCommit). */
+  private async commit(group: readonly Request[]): Promise<Outcome[]> {
+    if (this.failure) throw this.failure;
+    try {
+      const first = group[0] as Request;
+      let outcomes: Outcome[];
+      if (first.kind === 'purge') outcomes = [await this.commitPurge(first.before)];
+      else if (first.kind === 'snapshot') outcomes = [await this.snapshots.start(this.wal, this.table)];
+      else outcomes = await this.commitMutations(group as ReadonlyArray<Request & { kind: 'apply' }>);
+      await this.snapshots.maybeStart(this.wal, this.table);
+      return outcomes;
+    } catch (err) {
+      // After a failed write or fsync the state of the file is unknown (and Linux may have dropped the dirty
+      // pages): appending more could acknowledge writes recovery cannot replay. Stop writing; reopen recovers.
+      this.failure = new KvError('KV_ERR_UNAVAILABLE', 'the log engine stopped after a write-ahead log failure', {
+        cause: err,
+      });
+      this.logger.error({ err, dir: this.options.dir }, 'write-ahead log failure; refusing further writes');
+      throw this.failure;
+    }
+  }
+
+  private async commitMutations(group: ReadonlyArray<{ readonly batch: readonly Mutation[] }>): Promise<boolean[][]> {
+    // Decide against the table plus the earlier mutations of this group, which are not installed yet.
+    const pending = new Map<string, TableEntry>();
+    const taken: Mutation[] = [];
+    const perRequest: Mutation[][] = [];
+    const results = group.map(({ batch }) => {
+      const mine: Mutation[] = [];
+      const flags = batch.map((m) => {
+        const next = nextEntry(m, pending.get(m.key) ?? this.table.entry(m.key));
+        if (next === undefined) return false;
+        pending.set(m.key, next);
+        mine.push(m);
+        return true;
+      });
+      taken.push(...mine);
+      perRequest.push(mine);
+      return flags;
+    });
+    if (taken.length === 0) return results;
+    const frame = encodeMutations(taken);
+    await this.wal.append(frame);
+    for (const [key, entry] of pending) this.table.install(key, entry);
+    this.applied += taken.length;
+    this.snapshots.record(taken.length, frame.length);
+    for (const mine of perRequest) if (mine.length > 0) this.notify(mine);
+    return results;
+  }
+
+  private async commitPurge(before: number): Promise<number> {
+    if (this.table.purgeable(before).length === 0) return 0;
+    const frame = encodePurge(before);
+    await this.wal.append(frame);
+    this.snapshots.record(0, frame.length);
+    const purged = this.table.purge(before);
+    this.logger.info({ before, purged }, 'purged tombstones');
+    return purged;
+  }
+
+  private notify(applied: readonly Mutation[]): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(applied);
+      } catch (err) {
+        this.logger.error({ err }, 'onApplied listener threw; the write itself is durable');
+      }
+    }
+  }
+}
