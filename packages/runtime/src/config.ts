@@ -87,7 +87,13 @@ export function assertNoUnknownVariables(env: Env, specs: readonly ConfigSpec[],
 }
 
 // Variables the project's scripts set for themselves.
-const IGNORED = new Set(['KVERSE_ROOT', 'KVERSE_CACHE_DIR', 'KVERSE_CLUSTER_DIR', 'KVERSE_FORCE_INSTALL']);
+const IGNORED = new Set([
+  'KVERSE_ROOT',
+  'KVERSE_CACHE_DIR',
+  'KVERSE_CLUSTER_DIR',
+  'KVERSE_FORCE_INSTALL',
+  'KVERSE_TEST_PROJECTS',
+]);
 
 /** Rows for the configuration table in the docs: variable, default, meaning. */
 export function describeConfig(spec: ConfigSpec): Array<{ env: string; default: string; doc: string }> {
