@@ -1,0 +1,388 @@
+import { Membership } from './membership.js';
+import { type Delivery, type OrderingContext, type OrderingLayer, type OrderingStatus, originKey } from './ordering.js';
+import {
+  type Command,
+  type Datagram,
+  type DataMessage,
+  type HeartbeatMessage,
+  type OrderMessage,
+  type Origin,
+  WIRE_VERSION,
+} from './wire.js';
+
+/** Timing of the `total` protocol, in milliseconds. */
+export interface TotalOrderTiming {
+  /** Heartbeat period; also how often failures are checked. */
+  readonly heartbeatMs: number;
+  /** Silence after which a member counts as failed. Also the discovery period after start-up. */
+  readonly failureTimeoutMs: number;
+  /** Period of retransmission requests and of takeover progress; first resend delay of an unordered command. */
+  readonly retryMs: number;
+}
+
+/** How many orders one retransmission request asks for: bounds the burst a sequencer sends in answer. */
+const NACK_BATCH = 64;
+
+type Role = 'follower' | 'candidate' | 'sequencer';
+
+interface LogEntry {
+  readonly origin: Origin;
+  readonly cmd: Command;
+  /** Epoch of the sequencer that assigned the number; kept so a retransmission is byte-for-byte the same order. */
+  readonly epoch: number;
+}
+
+interface PendingCommand {
+  readonly cmd: Command;
+  nextSendAt: number;
+  attempts: number;
+}
+
+interface Takeover {
+  readonly startedAt: number;
+  /** Members alive when the takeover began (the failed sequencer excluded): their `sync` is awaited. */
+  readonly waitFor: ReadonlySet<string>;
+  readonly syncs: Map<string, number>;
+  fetchStartedAt?: number;
+}
+
+/**
+ * `ORDERING=total`: a fixed sequencer with failover. The design, its assumptions and its limits are in the README
+ * ("Total order"); in short: commands go to the sequencer, which numbers them 1, 2, 3, … (per-sender FIFO) and
+ * multicasts each number as an `order`; members deliver strictly by number and ask for gaps with `nack`. When the
+ * sequencer falls silent, the lowest live id takes over under a higher epoch after collecting, from every live
+ * member, every order any of them holds — so no number is ever given two different commands by a survivor.
+ */
+export class TotalOrder implements OrderingLayer {
+  private role: Role = 'follower';
+  private epoch = 0;
+  private leader: string | null = null;
+  /** True once the current leader has announced itself as an active sequencer (not a candidate). */
+  private leaderActive = false;
+  private readonly log = new Map<number, LogEntry>();
+  private high = 0;
+  private delivered = 0;
+  private leaderHigh = 0;
+  private deliveredAtLastRepair = 0;
+  /** `from/inc` → highest `seq` of that sender present in the log; numbers each sender's commands in FIFO order. */
+  private readonly senderHigh = new Map<string, number>();
+  private readonly deliveredOrigins = new Set<string>();
+  private readonly pending = new Map<number, PendingCommand>();
+  private seq = 0;
+  private nextGseq = 1;
+  /** Sequencer: commands that arrived before an earlier command of the same sender. */
+  private readonly held = new Map<string, Map<number, DataMessage>>();
+  private readonly resentAt = new Map<number, number>();
+  private takeover: Takeover | undefined;
+  private readonly members: Membership;
+  private startedAt = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private handler: ((delivery: Delivery) => void) | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: OrderingContext,
+    private readonly timing: TotalOrderTiming,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.members = new Membership(ctx.nodeId, timing.failureTimeoutMs);
+  }
+
+  start(): void {
+    this.startedAt = this.now();
+    this.timers.push(setInterval(() => this.onHeartbeatTick(), this.timing.heartbeatMs));
+    this.timers.push(setInterval(() => this.onRetryTick(), this.timing.retryMs));
+    this.sendHeartbeat();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+  }
+
+  onDeliver(handler: (delivery: Delivery) => void): void {
+    this.handler = handler;
+  }
+
+  submit(cmd: Command): Origin {
+    this.seq++;
+    this.pending.set(this.seq, { cmd, nextSendAt: 0, attempts: 0 });
+    this.sendData(this.seq, cmd);
+    return { from: this.ctx.nodeId, inc: this.ctx.incarnation, seq: this.seq };
+  }
+
+  status(): OrderingStatus {
+    return {
+      mode: 'total',
+      role: this.role,
+      epoch: this.epoch,
+      sequencer: this.leader,
+      high: this.role === 'sequencer' ? this.nextGseq - 1 : this.high,
+      delivered: this.delivered,
+      pending: this.pending.size,
+      members: [this.ctx.nodeId, ...this.members.aliveOthers(this.now())].sort(),
+    };
+  }
+
+  receive(m: Datagram): void {
+    if (this.stopped) return;
+    this.members.heard(m.from, this.now(), 'epoch' in m ? m.epoch : undefined);
+    switch (m.t) {
+      case 'data':
+        this.onData(m);
+        return;
+      case 'order':
+        this.onOrder(m);
+        return;
+      case 'nack':
+        this.onNack(m.from, m.epoch, m.first, m.last);
+        return;
+      case 'hb':
+        this.onHeartbeat(m);
+        return;
+      case 'takeover':
+        if (m.from !== this.ctx.nodeId && this.beats(m.epoch, m.from)) this.follow(m.epoch, m.from);
+        if (m.epoch === this.epoch && this.leader === m.from && m.from !== this.ctx.nodeId) {
+          this.send({ t: 'sync', epoch: this.epoch, high: this.high });
+        }
+        return;
+      case 'sync':
+        if (this.role === 'candidate' && m.epoch === this.epoch) this.takeover?.syncs.set(m.from, m.high);
+        return;
+    }
+  }
+
+  // --- members ---------------------------------------------------------------------------------------------
+
+  private onHeartbeat(m: HeartbeatMessage): void {
+    if (m.from === this.ctx.nodeId || m.role !== 'sequencer') return;
+    if (this.beats(m.epoch, m.from)) this.follow(m.epoch, m.from);
+    if (m.from !== this.leader || m.epoch !== this.epoch) return;
+    this.leaderHigh = Math.max(this.leaderHigh, m.high);
+    if (!this.leaderActive) {
+      // A new sequencer just finished its takeover: what it ignored as a candidate is sent again now.
+      this.leaderActive = true;
+      this.resendPending(true);
+    }
+  }
+
+  private onOrder(m: OrderMessage): void {
+    const fromLeader = m.from === this.leader && m.from !== this.ctx.nodeId;
+    // A candidate collects orders from anyone; otherwise only the current sequencer's count, so a deposed
+    // sequencer that has not noticed yet cannot slip in numbers the new one will reuse.
+    if (!fromLeader && this.role !== 'candidate') return;
+    const existing = this.log.get(m.gseq);
+    if (existing) {
+      this.ctx.events?.duplicate?.('order');
+      return;
+    }
+    this.insert(m.gseq, { origin: m.origin, cmd: m.cmd, epoch: m.epoch });
+    this.deliverReady();
+  }
+
+  private onNack(from: string, epoch: number, first: number, last: number): void {
+    if (from === this.ctx.nodeId) return;
+    const collecting = from === this.leader && epoch === this.epoch && this.role === 'follower';
+    if (this.role !== 'sequencer' && !collecting) return;
+    const now = this.now();
+    let count = 0;
+    for (let g = first; g <= Math.min(last, first + NACK_BATCH - 1); g++) {
+      const entry = this.log.get(g);
+      // One resend serves every member missing it (it is multicast): skip numbers resent a moment ago.
+      if (!entry || now - (this.resentAt.get(g) ?? -Infinity) < this.timing.retryMs / 2) continue;
+      this.resentAt.set(g, now);
+      this.sendOrder(g, entry);
+      count++;
+    }
+    if (this.resentAt.size > 4 * NACK_BATCH) this.resentAt.clear();
+    if (count > 0) this.ctx.events?.retransmitted?.(count);
+  }
+
+  // --- sequencer -------------------------------------------------------------------------------------------
+
+  private onData(m: DataMessage): void {
+    if (this.role !== 'sequencer') return;
+    const sender = `${m.from}/${m.inc}`;
+    const next = (this.senderHigh.get(sender) ?? 0) + 1;
+    if (m.seq < next) {
+      this.ctx.events?.duplicate?.('data');
+      return;
+    }
+    if (m.seq > next) {
+      const waiting = this.held.get(sender) ?? new Map<number, DataMessage>();
+      this.held.set(sender, waiting);
+      waiting.set(m.seq, m);
+      return;
+    }
+    this.assign({ from: m.from, inc: m.inc, seq: m.seq }, m.cmd);
+    const waiting = this.held.get(sender);
+    for (let s = m.seq + 1; waiting?.has(s); s++) {
+      const later = waiting.get(s)!;
+      waiting.delete(s);
+      this.assign({ from: later.from, inc: later.inc, seq: later.seq }, later.cmd);
+    }
+    if (waiting?.size === 0) this.held.delete(sender);
+  }
+
+  private assign(origin: Origin, cmd: Command): void {
+    const gseq = this.nextGseq++;
+    const entry = { origin, cmd, epoch: this.epoch };
+    this.insert(gseq, entry);
+    this.sendOrder(gseq, entry);
+    this.deliverReady();
+  }
+
+  // --- log and delivery ------------------------------------------------------------------------------------
+
+  private insert(gseq: number, entry: LogEntry): void {
+    this.log.set(gseq, entry);
+    if (gseq > this.high) this.high = gseq;
+    const sender = `${entry.origin.from}/${entry.origin.inc}`;
+    if (entry.origin.seq > (this.senderHigh.get(sender) ?? 0)) this.senderHigh.set(sender, entry.origin.seq);
+    if (entry.origin.from === this.ctx.nodeId && entry.origin.inc === this.ctx.incarnation) {
+      this.pending.delete(entry.origin.seq);
+    }
+  }
+
+  private deliverReady(): void {
+    for (let entry = this.log.get(this.delivered + 1); entry; entry = this.log.get(this.delivered + 1)) {
+      this.delivered++;
+      if (entry.cmd.op === 'NOOP') continue;
+      const key = originKey(entry.origin);
+      // The same command under two numbers (re-sent across a failover) is applied once, at its first number.
+      if (this.deliveredOrigins.has(key)) continue;
+      this.deliveredOrigins.add(key);
+      this.handler?.({ origin: entry.origin, cmd: entry.cmd, gseq: this.delivered });
+    }
+  }
+
+  // --- timers ----------------------------------------------------------------------------------------------
+
+  private onHeartbeatTick(): void {
+    this.sendHeartbeat();
+    const now = this.now();
+    // Discovery: a node that just started listens for an existing sequencer before it may claim the role.
+    if (this.role !== 'follower' || now - this.startedAt < this.timing.failureTimeoutMs) return;
+    if (this.leader !== null && this.members.alive(this.leader, now)) return;
+    const candidates = [this.ctx.nodeId, ...this.members.aliveOthers(now)].filter((id) => id !== this.leader).sort();
+    if (candidates[0] === this.ctx.nodeId) this.startTakeover(now);
+  }
+
+  private onRetryTick(): void {
+    this.resendPending(false);
+    this.repairGaps();
+    if (this.role === 'candidate') this.advanceTakeover();
+  }
+
+  private resendPending(now_: boolean): void {
+    if (this.leader === null || this.role === 'candidate') return;
+    const now = this.now();
+    for (const [seq, p] of this.pending) {
+      if (!now_ && now < p.nextSendAt) continue;
+      this.sendData(seq, p.cmd);
+      // Back off: a command waits behind a busy sequencer, and resending it in full every tick would only
+      // add to that queue. Capped so a lost resend is retried well within a failure timeout.
+      p.attempts++;
+      p.nextSendAt = now + Math.min(this.timing.retryMs * 2 ** p.attempts, this.timing.failureTimeoutMs / 2);
+    }
+  }
+
+  private repairGaps(): void {
+    const known = Math.max(this.high, this.leaderHigh);
+    const stalled = this.delivered === this.deliveredAtLastRepair;
+    this.deliveredAtLastRepair = this.delivered;
+    // A gap that persists across one retry period is a loss, not a datagram still in flight.
+    if (this.role === 'sequencer' || this.leader === null || this.delivered >= known || !stalled) return;
+    const first = this.delivered + 1;
+    const last = Math.min(known, first + NACK_BATCH - 1);
+    this.send({ t: 'nack', epoch: this.epoch, first, last });
+    this.ctx.events?.nackSent?.(last - first + 1);
+  }
+
+  // --- failover --------------------------------------------------------------------------------------------
+
+  private startTakeover(now: number): void {
+    const failed = this.leader;
+    this.epoch = Math.max(this.epoch, this.members.highestEpoch()) + 1;
+    this.leader = this.ctx.nodeId;
+    this.leaderActive = false;
+    this.role = 'candidate';
+    const waitFor = new Set(this.members.aliveOthers(now).filter((id) => id !== failed));
+    this.takeover = { startedAt: now, waitFor, syncs: new Map([[this.ctx.nodeId, this.high]]) };
+    this.ctx.events?.sequencerChanged?.(this.epoch, this.leader, this.role);
+    this.send({ t: 'takeover', epoch: this.epoch });
+  }
+
+  private advanceTakeover(): void {
+    const t = this.takeover!;
+    const now = this.now();
+    const silent = [...t.waitFor].filter((id) => !t.syncs.has(id) && this.members.alive(id, now));
+    if (silent.length > 0 && now - t.startedAt < this.timing.failureTimeoutMs) {
+      this.send({ t: 'takeover', epoch: this.epoch });
+      return;
+    }
+    const needed = Math.max(...t.syncs.values());
+    this.leaderHigh = needed;
+    if (this.delivered < needed) {
+      t.fetchStartedAt ??= now;
+      // Keep asking (repairGaps) until every number some survivor reported is here; a number no live member
+      // can supply was seen only by the failed sequencer, and is filled with a NOOP.
+      if (now - t.fetchStartedAt < this.timing.failureTimeoutMs) return;
+    }
+    this.becomeSequencer(needed);
+  }
+
+  private becomeSequencer(needed: number): void {
+    this.role = 'sequencer';
+    this.leaderActive = true;
+    this.takeover = undefined;
+    this.nextGseq = this.delivered + 1;
+    while (this.nextGseq <= needed) {
+      if (this.log.has(this.nextGseq)) {
+        this.sendOrder(this.nextGseq, this.log.get(this.nextGseq)!);
+        this.nextGseq++;
+      } else {
+        this.assign({ from: this.ctx.nodeId, inc: 'noop', seq: this.nextGseq }, { op: 'NOOP' });
+      }
+    }
+    this.nextGseq = Math.max(this.nextGseq, this.high + 1);
+    this.ctx.events?.sequencerChanged?.(this.epoch, this.leader, this.role);
+    this.sendHeartbeat();
+    this.resendPending(true);
+  }
+
+  /** Whether a sequencer claim (`epoch`, `id`) supersedes the one this node follows: higher epoch, then lower id. */
+  private beats(epoch: number, id: string): boolean {
+    return epoch > this.epoch || (epoch === this.epoch && (this.leader === null || id < this.leader));
+  }
+
+  private follow(epoch: number, leader: string): void {
+    this.epoch = epoch;
+    this.leader = leader;
+    this.leaderActive = false;
+    this.role = 'follower';
+    this.takeover = undefined;
+    this.ctx.events?.sequencerChanged?.(epoch, leader, this.role);
+  }
+
+  // --- sending ---------------------------------------------------------------------------------------------
+
+  private sendHeartbeat(): void {
+    const high = this.role === 'sequencer' ? this.nextGseq - 1 : this.high;
+    this.send({ t: 'hb', epoch: this.epoch, leader: this.leader, role: this.role, high });
+  }
+
+  private sendData(seq: number, cmd: Command): void {
+    this.send({ t: 'data', inc: this.ctx.incarnation, seq, cmd });
+  }
+
+  private sendOrder(gseq: number, entry: LogEntry): void {
+    this.send({ t: 'order', epoch: entry.epoch, gseq, origin: entry.origin, cmd: entry.cmd });
+  }
+
+  private send(body: DistributiveOmit<Datagram, 'v' | 'from'>): void {
+    if (!this.stopped) this.ctx.send({ v: WIRE_VERSION, from: this.ctx.nodeId, ...body } as Datagram);
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
