@@ -1,0 +1,26 @@
+/** Shared output helpers: every benchmark prints an aligned table and its ratios against the goals. */
+
+export type Row = Record<string, string | number>;
+
+export function printTable(title: string, rows: readonly Row[]): void {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cell = (v: string | number | undefined) => (typeof v === 'number' ? formatNumber(v) : (v ?? ''));
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(cell(r[c])).length)));
+  const line = (values: string[]) => `| ${values.map((v, i) => v.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(`\n${title}\n`);
+  console.log(line(columns));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(columns.map((c) => String(cell(r[c])))));
+}
+
+export function formatNumber(n: number): string {
+  if (Number.isInteger(n)) return n.toLocaleString('en-US');
+  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2);
+}
+
+/** Prints `name: ratio (goal ≥ x) ok|MISSED` and returns whether the goal was met. */
+export function printRatio(name: string, ratio: number, goal: number): boolean {
+  const ok = ratio >= goal;
+  console.log(`${name}: ${ratio.toFixed(2)}× (goal ≥ ${goal}×) ${ok ? 'met' : 'MISSED'}`);
+  return ok;
+}
