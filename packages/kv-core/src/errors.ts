@@ -41,6 +41,8 @@ export const KV_ERRORS = {
   KV_ERR_CONFLICT: { http: 409, grpc: 'ABORTED' },
   KV_ERR_COMPACTED: { http: 410, grpc: 'OUT_OF_RANGE' },
   KV_ERR_RATE_LIMITED: { http: 429, grpc: 'RESOURCE_EXHAUSTED' },
+  /** A per-client quota other than rate was reached (e.g. rooms one connection may be in at once). */
+  KV_ERR_LIMIT_EXCEEDED: { http: 429, grpc: 'RESOURCE_EXHAUSTED' },
   KV_ERR_SLOW_CONSUMER: { http: 503, grpc: 'RESOURCE_EXHAUSTED' },
   KV_ERR_UNAUTHENTICATED: { http: 401, grpc: 'UNAUTHENTICATED' },
   KV_ERR_PERMISSION_DENIED: { http: 403, grpc: 'PERMISSION_DENIED' },

@@ -1,0 +1,226 @@
+import type { KvError } from '@kverse/kv-core';
+import { createLogger } from '@kverse/runtime';
+import { describe, expect, it } from 'vitest';
+import type { InboundEnvelope, OutboundEvent } from '../../src/domain/chat-events.js';
+import { ChatHub, resumePlan } from '../../src/domain/chat-hub.js';
+import type { ChatLimits } from '../../src/domain/chat-limits.js';
+import type { ChatSession } from '../../src/domain/chat-session.js';
+import { MemoryBackplane } from '../../src/domain/memory-backplane.js';
+
+const LIMITS: ChatLimits = {
+  maxMessageBytes: 64,
+  ratePerSecond: 1000,
+  rateBurst: 1000,
+  maxRoomsPerConnection: 2,
+  sendQueueSize: 4,
+};
+
+class FakeClient {
+  readonly events: OutboundEvent[] = [];
+  failure: KvError | undefined;
+  /** While false, the transport accepts one event and then reports its buffer full. */
+  reading = true;
+  session!: ChatSession;
+
+  readonly sink = {
+    write: (event: OutboundEvent) => {
+      this.events.push(event);
+      return this.reading;
+    },
+    fail: (error: KvError) => {
+      this.failure = error;
+    },
+  };
+
+  messages(room?: string) {
+    return this.events.flatMap((e) => (e.kind === 'message' && (!room || e.record.room === room) ? [e.record] : []));
+  }
+
+  of<K extends OutboundEvent['kind']>(kind: K) {
+    return this.events.filter((e): e is Extract<OutboundEvent, { kind: K }> => e.kind === kind);
+  }
+}
+
+function setup(limits: Partial<ChatLimits> = {}, historySize = 100) {
+  let now = 0;
+  const hub = new ChatHub({
+    limits: { ...LIMITS, ...limits },
+    replicaId: 'r1',
+    logger: createLogger({ name: 'test', level: 'silent' }),
+    nowMs: () => now,
+  });
+  const backplane = new MemoryBackplane({ historySize, maxRooms: 100 }, hub);
+  hub.attach(backplane);
+  const connect = () => {
+    const client = new FakeClient();
+    client.session = hub.connect(client.sink);
+    return client;
+  };
+  const send = async (client: FakeClient, envelope: InboundEnvelope) => {
+    hub.receive(client.session, envelope);
+    await client.session.inbox;
+  };
+  return { hub, connect, send, advance: (ms: number) => (now += ms) };
+}
+
+const join = (room: string, user: string): InboundEnvelope => ({ kind: 'join', requestId: `j-${user}`, room, user });
+const say = (room: string, text: string, requestId = text): InboundEnvelope => ({
+  kind: 'message',
+  requestId,
+  room,
+  text,
+});
+
+describe('ChatHub', () => {
+  it('delivers a room’s messages to every member in offset order, with dense offsets', async () => {
+    const { connect, send } = setup();
+    const clients = Array.from({ length: 5 }, () => connect());
+    for (const [i, c] of clients.entries()) await send(c, join('lobby', `u${i}`));
+    await Promise.all(clients.flatMap((c, i) => [0, 1, 2].map((k) => send(c, say('lobby', `m${i}-${k}`)))));
+    const expected = clients[0]!.messages().map((m) => m.offset);
+    expect(expected).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    for (const c of clients)
+      expect(c.messages().map((m) => `${m.offset}:${m.text}`)).toEqual(
+        clients[0]!.messages().map((m) => `${m.offset}:${m.text}`),
+      );
+  });
+
+  it('announces joins, leaves and presence, and cleans up a dropped connection at once', async () => {
+    const { hub, connect, send } = setup();
+    const ana = connect();
+    const bob = connect();
+    await send(ana, join('lobby', 'ana'));
+    await send(bob, join('lobby', 'bob'));
+    expect(ana.of('joined').map((e) => e.user)).toEqual(['ana', 'bob']);
+    expect(ana.of('presence').at(-1)?.users).toEqual(['ana', 'bob']);
+    hub.disconnect(bob.session);
+    await new Promise((r) => setImmediate(r));
+    expect(ana.of('left').map((e) => e.user)).toEqual(['bob']);
+    expect(ana.of('presence').at(-1)?.users).toEqual(['ana']);
+    expect(hub.connections).toBe(1);
+  });
+
+  it('resumes exactly after the last seen offset', async () => {
+    const { connect, send } = setup();
+    const writer = connect();
+    await send(writer, join('r', 'w'));
+    for (let i = 1; i <= 5; i++) await send(writer, say('r', `m${i}`));
+    const epoch = writer.messages()[0]!.epoch;
+    const reader = connect();
+    await send(reader, { kind: 'resume', requestId: 'x', room: 'r', user: 'r', epoch, afterOffset: 2 });
+    expect(reader.of('joined')[0]).toMatchObject({ resume: 'complete', firstOffset: 3, headOffset: 5 });
+    expect(reader.messages().map((m) => m.offset)).toEqual([3, 4, 5]);
+    await send(writer, say('r', 'm6'));
+    expect(reader.messages().map((m) => m.offset)).toEqual([3, 4, 5, 6]);
+  });
+
+  it('says when the gap cannot be filled: history too short, or a different epoch', async () => {
+    const { connect, send } = setup({}, 3);
+    const writer = connect();
+    await send(writer, join('r', 'w'));
+    for (let i = 1; i <= 6; i++) await send(writer, say('r', `m${i}`));
+    const epoch = writer.messages()[0]!.epoch;
+    const late = connect();
+    await send(late, { kind: 'resume', requestId: 'x', room: 'r', user: 'l', epoch, afterOffset: 1 });
+    expect(late.of('joined')[0]).toMatchObject({ resume: 'gap', firstOffset: 4 });
+    expect(late.messages().map((m) => m.offset)).toEqual([4, 5, 6]);
+    const stranger = connect();
+    await send(stranger, { kind: 'resume', requestId: 'y', room: 'r', user: 's', epoch: 'gone', afterOffset: 5 });
+    expect(stranger.of('joined')[0]).toMatchObject({ resume: 'gap', firstOffset: 4 });
+  });
+
+  it('plans resumes at the edges', () => {
+    const rec = (offset: number) => ({
+      room: 'r',
+      epoch: 'e',
+      offset,
+      user: 'u',
+      text: 't',
+      sentAtMs: 0,
+      senderRequestId: '',
+    });
+    expect(resumePlan(undefined, { epoch: 'e', headOffset: 7, messages: [] })).toEqual({
+      outcome: 'none',
+      firstOffset: 8,
+    });
+    expect(resumePlan({ epoch: 'e', afterOffset: 7 }, { epoch: 'e', headOffset: 7, messages: [rec(7)] })).toEqual({
+      outcome: 'complete',
+      firstOffset: 8,
+    });
+    expect(resumePlan({ epoch: '', afterOffset: 0 }, { epoch: 'e', headOffset: 0, messages: [] })).toEqual({
+      outcome: 'complete',
+      firstOffset: 1,
+    });
+    expect(resumePlan({ epoch: 'e', afterOffset: 99 }, { epoch: 'e', headOffset: 7, messages: [rec(7)] })).toEqual({
+      outcome: 'gap',
+      firstOffset: 8,
+    });
+  });
+
+  it('enforces size, rate and rooms-per-connection limits with clear codes, keeping the connection', async () => {
+    const { connect, send, advance } = setup({ rateBurst: 5, ratePerSecond: 1 });
+    const c = connect();
+    await send(c, join('a', 'u'));
+    await send(c, say('a', 'x'.repeat(65), 'big'));
+    await send(c, join('b', 'u'));
+    await send(c, join('c', 'u'));
+    await send(c, say('a', 'ok1'));
+    await send(c, say('a', 'ok2'));
+    expect(c.of('error').map((e) => [e.requestId, e.code])).toEqual([
+      ['big', 'KV_ERR_PAYLOAD_TOO_LARGE'],
+      ['j-u', 'KV_ERR_LIMIT_EXCEEDED'],
+      ['ok2', 'KV_ERR_RATE_LIMITED'],
+    ]);
+    advance(1000);
+    await send(c, say('a', 'later'));
+    expect(c.messages('a').map((m) => m.text)).toEqual(['ok1', 'later']);
+    expect(c.failure).toBeUndefined();
+  });
+
+  it('answers invalid envelopes with an error and keeps serving', async () => {
+    const { connect, send } = setup();
+    const c = connect();
+    await send(c, { kind: 'invalid', requestId: 'i', reason: 'garbage' });
+    await send(c, join('bad room!', 'u'));
+    await send(c, say('lobby', 'not joined', 'nj'));
+    await send(c, join('lobby', ''));
+    await send(c, join('lobby', 'u'));
+    await send(c, say('lobby', 'hello'));
+    expect(c.of('error').map((e) => e.code)).toEqual([
+      'KV_ERR_INVALID_ARGUMENT',
+      'KV_ERR_INVALID_ARGUMENT',
+      'KV_ERR_PRECONDITION_FAILED',
+      'KV_ERR_INVALID_ARGUMENT',
+    ]);
+    expect(c.messages().map((m) => m.text)).toEqual(['hello']);
+  });
+
+  it('disconnects a slow consumer with KV_ERR_SLOW_CONSUMER while others keep receiving', async () => {
+    const { hub, connect, send } = setup({ sendQueueSize: 3 });
+    const slow = connect();
+    const fast = connect();
+    await send(slow, join('r', 'slow'));
+    await send(fast, join('r', 'fast'));
+    slow.reading = false;
+    for (let i = 0; i < 10; i++) await send(fast, say('r', `m${i}`));
+    expect(slow.failure?.code).toBe('KV_ERR_SLOW_CONSUMER');
+    expect(fast.messages()).toHaveLength(10);
+    expect(hub.connections).toBe(1);
+    expect(fast.of('presence').at(-1)?.users).toEqual(['fast']);
+  });
+
+  it('delivers what waited in the queue once the transport drains', async () => {
+    const { connect, send } = setup({ sendQueueSize: 10 });
+    const reader = connect();
+    const writer = connect();
+    await send(reader, join('r', 'reader'));
+    await send(writer, join('r', 'writer'));
+    reader.reading = false;
+    const before = reader.events.length;
+    for (let i = 0; i < 5; i++) await send(writer, say('r', `m${i}`));
+    expect(reader.events.length).toBe(before + 1);
+    reader.reading = true;
+    reader.session.resume();
+    expect(reader.messages().map((m) => m.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+  });
+});
