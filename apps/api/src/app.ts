@@ -7,6 +7,7 @@ import { errorsPlugin } from './plugins/errors.js';
 import { inputPlugin, parseQueryString } from './plugins/input.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
+import { webUiPlugin } from './plugins/web-ui.js';
 import healthRoutes from './routes/health.js';
 import kvRoutes from './routes/kv/index.js';
 import watchRoutes from './routes/kv/watch.js';
@@ -49,5 +50,6 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
   await app.register(kvRoutes);
   await app.register(watchRoutes);
   await app.register(legacyRoutes);
+  await app.register(webUiPlugin, { webRoot: config.webRoot });
   return app;
 }
