@@ -1,0 +1,113 @@
+import { readFile } from 'node:fs/promises';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import type { DataPlane } from '@kverse/data-plane';
+import { KvError } from '@kverse/kv-core';
+import type { Logger, Registry } from '@kverse/runtime';
+import { HealthImplementation } from 'grpc-health-check';
+import type { GrpcKvConfig } from './config.js';
+import { BearerAuth } from './grpc/bearer-auth.js';
+import { KvGrpcService } from './grpc/kv-grpc-service.js';
+import { KvMetrics } from './grpc/kv-metrics.js';
+import { KV_SERVICE_NAME, loadKvPackageDefinition, loadKvProto } from './grpc/kv-proto.js';
+
+/** What the gRPC KV server needs from the process that hosts it. */
+export interface GrpcKvDeps {
+  /** The data plane shared with the other front doors. */
+  readonly dataPlane: DataPlane;
+  readonly logger: Logger;
+  /** Prometheus registry the gRPC KV metrics are added to. */
+  readonly metrics: Registry;
+}
+
+/** A running gRPC KV server. */
+export interface GrpcKvHandle {
+  /** `host:port` clients dial (loopback when bound to every interface). */
+  readonly address: string;
+  /** The bound gRPC port. */
+  readonly port: number;
+  /** The service, for in-process inspection (open watches). */
+  readonly service: KvGrpcService;
+  /**
+   * Reports NOT_SERVING, ends every Watch with UNAVAILABLE ("reconnect to resume"), lets unary calls in flight
+   * finish (at most 5 s), then stops. Does not close the data plane, which its owner closes after every front door.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and starts `kvstore.KvStore` (plus `grpc.health.v1` and server reflection, so stock grpcurl works) on
+ * `config.host:config.port` (0 picks a free port), over TLS when a certificate and key are configured.
+ */
+export async function startGrpcKv(config: GrpcKvConfig, deps: GrpcKvDeps): Promise<GrpcKvHandle> {
+  const logger = deps.logger.child({ component: 'grpc-kv' });
+  const limits = deps.dataPlane.limits;
+  const definition = loadKvPackageDefinition();
+  const proto = loadKvProto(definition);
+  const server = new Server({
+    // A valid request is at most one key and one value plus framing; anything larger is refused by gRPC itself.
+    'grpc.max_receive_message_length': limits.maxKeyBytes + limits.maxValueBytes + 1024,
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+  });
+  const service = new KvGrpcService({
+    dataPlane: deps.dataPlane,
+    definition: proto.kvstore.KvStore.service,
+    metrics: new KvMetrics(deps.metrics),
+    logger,
+    waitAppliedMs: config.waitAppliedMs,
+    ...(config.authToken ? { auth: new BearerAuth(config.authToken) } : {}),
+  });
+  service.addToServer(server);
+  const health = new HealthImplementation({ '': 'SERVING', [KV_SERVICE_NAME]: 'SERVING' });
+  health.addToServer(server);
+  new ReflectionService(definition).addToServer(server);
+
+  const credentials = await serverCredentials(config);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${config.host}:${config.port}`, credentials, (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
+  });
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  logger.info({ port, tls: credentials._isSecure(), auth: Boolean(config.authToken) }, 'gRPC KV listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    address: `${shownHost}:${port}`,
+    port,
+    service,
+    close: () => {
+      closing ??= (async () => {
+        health.setStatus('', 'NOT_SERVING');
+        health.setStatus(KV_SERVICE_NAME, 'NOT_SERVING');
+        service.endWatches(new KvError('KV_ERR_SHUTTING_DOWN', 'the server is shutting down; reconnect to resume'));
+        await shutdownGrpc(server, 5_000);
+      })();
+      return closing;
+    },
+  };
+}
+
+async function serverCredentials(config: GrpcKvConfig): Promise<ServerCredentials> {
+  if (!config.tlsCertFile && !config.tlsKeyFile) return ServerCredentials.createInsecure();
+  if (!config.tlsCertFile || !config.tlsKeyFile) {
+    throw new KvError('KV_ERR_INVALID_ARGUMENT', 'TLS needs both GRPC_KV_TLS_CERT and GRPC_KV_TLS_KEY');
+  }
+  const [certChain, privateKey] = await Promise.all([readFile(config.tlsCertFile), readFile(config.tlsKeyFile)]);
+  return ServerCredentials.createSsl(null, [{ cert_chain: certChain, private_key: privateKey }], false);
+}
+
+// Graceful first (lets the shutting-down statuses reach clients), then forced.
+function shutdownGrpc(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, timeoutMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,15 @@
+// Original file: proto/kvstore/v1/kvstore.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface KeyValue {
+  'key'?: (string);
+  'value'?: (string);
+  'version'?: (number | string | Long);
+}
+
+export interface KeyValue__Output {
+  'key': (string);
+  'value': (string);
+  'version': (string);
+}

@@ -1,0 +1,23 @@
+import { Metadata, type StatusObject, status } from '@grpc/grpc-js';
+import { isKvError, KvError } from '@kverse/kv-core';
+
+/** Trailer carrying the KV_ERR_* code of a call that ended in error. */
+export const ERROR_CODE_TRAILER = 'kverse-error-code';
+/** Trailer carrying the version a cut-off watcher resumes from (`from_version`). */
+export const RESUME_VERSION_TRAILER = 'kverse-resume-from-version';
+
+export type GrpcErrorStatus = Pick<StatusObject, 'code' | 'details' | 'metadata'>;
+
+/**
+ * The one mapping from errors to gRPC statuses: a {@link KvError} keeps its status, message and code (in a
+ * trailer, with the resume version when it has one); anything else is INTERNAL without details, so internals never
+ * leak to a client.
+ */
+export function toGrpcStatus(err: unknown): GrpcErrorStatus {
+  const error = isKvError(err) ? err : new KvError('KV_ERR_INTERNAL', 'internal error');
+  const metadata = new Metadata();
+  metadata.set(ERROR_CODE_TRAILER, error.code);
+  const resume = error.details?.resumeFromVersion;
+  if (typeof resume === 'string') metadata.set(RESUME_VERSION_TRAILER, resume);
+  return { code: status[error.grpcStatus], details: error.message, metadata };
+}

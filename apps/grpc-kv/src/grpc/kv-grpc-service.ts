@@ -1,0 +1,177 @@
+import type {
+  Metadata,
+  Server,
+  ServerUnaryCall,
+  ServiceDefinition,
+  sendUnaryData,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import type { DataPlane } from '@kverse/data-plane';
+import { KvError, type KvRecord, type Mutation } from '@kverse/kv-core';
+import type { Logger } from '@kverse/runtime';
+import type { DeleteRequest__Output } from '../generated/kvstore/DeleteRequest.js';
+import type { DeleteResponse } from '../generated/kvstore/DeleteResponse.js';
+import type { GetAllRequest__Output } from '../generated/kvstore/GetAllRequest.js';
+import type { GetAllResponse } from '../generated/kvstore/GetAllResponse.js';
+import type { GetRequest__Output } from '../generated/kvstore/GetRequest.js';
+import type { GetResponse } from '../generated/kvstore/GetResponse.js';
+import type { KeyValue } from '../generated/kvstore/KeyValue.js';
+import type { KvStoreDefinition } from '../generated/kvstore/KvStore.js';
+import type { PutRequest__Output } from '../generated/kvstore/PutRequest.js';
+import type { PutResponse } from '../generated/kvstore/PutResponse.js';
+import type { BearerAuth } from './bearer-auth.js';
+import { toGrpcStatus } from './grpc-status.js';
+import type { KvMetrics } from './kv-metrics.js';
+import { isRejected, type RejectedRequest, strictDeserializer } from './request-guard.js';
+import { type OpenWatch, serveWatch, toWatchResponse, type WatchCall } from './watch-call.js';
+
+export interface KvGrpcServiceOptions {
+  readonly dataPlane: DataPlane;
+  readonly definition: KvStoreDefinition;
+  readonly metrics: KvMetrics;
+  readonly logger: Logger;
+  /** Bound on a `wait_applied` write. */
+  readonly waitAppliedMs: number;
+  /** When set, every KvStore call must carry this bearer token. */
+  readonly auth?: BearerAuth;
+}
+
+/** Page size GetAll uses internally when the client asks for every key (`limit` 0, the seed's GetAll). */
+const GET_ALL_PAGE = 1000;
+
+/**
+ * `kvstore.KvStore` on a gRPC server: a thin translation between the wire messages and the {@link DataPlane}, which
+ * owns every rule (validation, versions, watches). Two deviations from the generated definition, both deliberate:
+ * requests are deserialized strictly (invalid UTF-8 is INVALID_ARGUMENT, not a silently altered key), and Watch
+ * responses are encoded here once per change and handed to gRPC as bytes, so a change fanned out to N watchers is
+ * encoded once.
+ */
+export class KvGrpcService {
+  private readonly encoded = new WeakMap<Mutation, Buffer>();
+  private readonly watches = new Set<OpenWatch>();
+
+  constructor(private readonly options: KvGrpcServiceOptions) {}
+
+  /** Open Watch streams. */
+  get watchCount(): number {
+    return this.watches.size;
+  }
+
+  /** Registers the service on `server`. */
+  addToServer(server: Server): void {
+    const def = this.options.definition;
+    const strict = (name: 'Put' | 'Get' | 'Delete' | 'GetAll' | 'Watch') => ({
+      ...def[name],
+      requestDeserialize: strictDeserializer<object>(def[name].requestDeserialize, def[name].requestType),
+    });
+    const service: ServiceDefinition = {
+      Put: strict('Put'),
+      Get: strict('Get'),
+      Delete: strict('Delete'),
+      GetAll: strict('GetAll'),
+      Watch: { ...strict('Watch'), responseSerialize: (bytes: Buffer) => bytes },
+    };
+    const implementation: UntypedServiceImplementation = {
+      Put: this.unary('Put', (req: PutRequest__Output) => this.put(req)),
+      Get: this.unary('Get', (req: GetRequest__Output) => this.get(req)),
+      Delete: this.unary('Delete', (req: DeleteRequest__Output) => this.delete(req)),
+      GetAll: this.unary('GetAll', (req: GetAllRequest__Output) => this.getAll(req)),
+      Watch: (call: WatchCall) => this.watch(call),
+    };
+    server.addService(service, implementation);
+  }
+
+  /** Ends every open Watch stream with `reason` (shutdown). */
+  endWatches(reason: KvError): void {
+    for (const watch of [...this.watches]) watch.end(reason);
+  }
+
+  private async put(req: PutRequest__Output): Promise<PutResponse> {
+    const result = await this.options.dataPlane.put(req.key, req.value, this.writeOptions(req.waitApplied));
+    return { success: true, version: result.version.toString(), applied: result.applied };
+  }
+
+  private async get(req: GetRequest__Output): Promise<GetResponse> {
+    const record = await this.options.dataPlane.mustGet(req.key);
+    return { key: record.key, value: record.value, version: record.version.toString() };
+  }
+
+  private async delete(req: DeleteRequest__Output): Promise<DeleteResponse> {
+    const result = await this.options.dataPlane.delete(req.key, this.writeOptions(req.waitApplied));
+    return { success: true, version: result.version.toString(), applied: result.applied };
+  }
+
+  private async getAll(req: GetAllRequest__Output): Promise<GetAllResponse> {
+    const prefix = req.prefix;
+    let cursor = req.cursor === '' ? undefined : req.cursor;
+    const pairs: KeyValue[] = [];
+    // limit 0 (the seed's GetAll) drains every page; a positive limit returns one page and its cursor.
+    do {
+      const page = await this.options.dataPlane.list({
+        prefix,
+        limit: req.limit > 0 ? req.limit : GET_ALL_PAGE,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      for (const record of page.records) pairs.push(toKeyValue(record));
+      cursor = page.cursor;
+    } while (req.limit === 0 && cursor !== undefined);
+    return { pairs, nextCursor: cursor ?? '' };
+  }
+
+  private watch(call: WatchCall): void {
+    try {
+      this.options.auth?.check(call.metadata);
+    } catch (err) {
+      this.options.metrics.requests.inc({ method: 'Watch', code: 'UNAUTHENTICATED' });
+      call.emit('error', toGrpcStatus(err));
+      return;
+    }
+    serveWatch(call, this.options.dataPlane, (change) => this.encode(change), this.options.metrics, this.watches);
+  }
+
+  private encode(change: Mutation): Buffer {
+    let bytes = this.encoded.get(change);
+    if (!bytes) {
+      bytes = this.options.definition.Watch.responseSerialize(toWatchResponse(change));
+      this.encoded.set(change, bytes);
+    }
+    return bytes;
+  }
+
+  private writeOptions(waitApplied: boolean): { waitAppliedMs?: number } {
+    return waitApplied ? { waitAppliedMs: this.options.waitAppliedMs } : {};
+  }
+
+  /** A unary handler: auth, rejected-request check, latency and status metrics, error mapping. */
+  private unary<Req extends object, Res>(method: string, handle: (request: Req) => Promise<Res>) {
+    const { metrics, auth, logger } = this.options;
+    const latency = metrics.latency.labels(method);
+    return (call: ServerUnaryCall<Req | RejectedRequest, Res>, callback: sendUnaryData<Res>): void => {
+      const stop = latency.startTimer();
+      const run = async (): Promise<Res> => {
+        auth?.check(call.metadata as Metadata);
+        const request = call.request;
+        if (isRejected(request)) throw new KvError('KV_ERR_INVALID_ARGUMENT', request.rejected);
+        return handle(request);
+      };
+      run().then(
+        (response) => {
+          stop();
+          metrics.requests.inc({ method, code: 'OK' });
+          callback(null, response);
+        },
+        (err: unknown) => {
+          stop();
+          const status = toGrpcStatus(err);
+          if (!(err instanceof KvError)) logger.error({ err, method }, 'KvStore call failed');
+          metrics.requests.inc({ method, code: err instanceof KvError ? err.grpcStatus : 'INTERNAL' });
+          callback(status);
+        },
+      );
+    };
+  }
+}
+
+function toKeyValue(record: KvRecord): KeyValue {
+  return { key: record.key, value: record.value, version: record.version.toString() };
+}
