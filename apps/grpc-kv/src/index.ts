@@ -1,4 +1,8 @@
 export { type GrpcKvDeps, type GrpcKvHandle, startGrpcKv } from './app.js';
+export { type ConnectOptions, KvClient } from './cli/kv-client.js';
+export { buildKvCommand } from './cli/kv-command.js';
+export type { CommandIo } from './cli/output.js';
+export { buildSeedClientCommand, runSeedClient } from './cli/seed-client-command.js';
 export { type GrpcKvConfig, grpcKvConfigSpec } from './config.js';
 export { ERROR_CODE_TRAILER, RESUME_VERSION_TRAILER, toGrpcStatus } from './grpc/grpc-status.js';
 export {
