@@ -86,6 +86,7 @@ function openTransport(config: MulticastNodeConfig, logger: Logger): Promise<Tra
       peers: config.peers,
       peersDns: config.peersDns,
       refreshMs: config.peersRefreshMs,
+      recvBufferBytes: config.recvBufferBytes,
       logger,
     });
   }
@@ -94,6 +95,7 @@ function openTransport(config: MulticastNodeConfig, logger: Logger): Promise<Tra
     port: config.port,
     ttl: config.ttl,
     interface: config.interface,
+    recvBufferBytes: config.recvBufferBytes,
     logger,
   });
 }

@@ -54,6 +54,11 @@ export const multicastNodeConfig = defineConfig({
     Type.Integer({ minimum: 512, maximum: 65507, default: 8192 }),
     'larger datagrams are not sent and are dropped on receipt',
   ),
+  recvBufferBytes: setting(
+    'MULTICAST_RECV_BUFFER_BYTES',
+    Type.Integer({ minimum: 65536, default: 4 * 1024 * 1024 }),
+    'socket receive buffer (the kernel caps it at net.core.rmem_max); a small one loses datagrams in bursts',
+  ),
   heartbeatMs: setting('MULTICAST_HEARTBEAT_MS', Type.Integer({ minimum: 5, default: 100 }), 'total: heartbeat period'),
   failureTimeoutMs: setting(
     'MULTICAST_FAILURE_TIMEOUT_MS',

@@ -4,7 +4,7 @@ import type { Logger } from '@kverse/runtime';
 import type { NodeMetrics } from './node-metrics.js';
 import { type Delivery, type OrderingLayer, type OrderingStatus, originKey } from './ordering.js';
 import { Replica, type Snapshot } from './replica.js';
-import { TotalOrder, type TotalOrderTiming } from './total-order.js';
+import { ORDER_OVERHEAD_BYTES, TotalOrder, type TotalOrderTiming } from './total-order.js';
 import type { Transport } from './transport.js';
 import { UnorderedDelivery } from './unordered.js';
 import { type Command, type Datagram, decode, encode, type Origin } from './wire.js';
@@ -27,10 +27,6 @@ export interface NodeState {
   readonly snapshot: Snapshot;
 }
 
-// Room an `order` needs around its command (origin, epoch, numbers), so a command that fits is never stuck
-// at the sequencer because its order would be too large.
-const ORDER_OVERHEAD_BYTES = 320;
-
 /**
  * One replica of the seed's key-value store: transport below, ordering layer in the middle, dictionary on top.
  * Commands typed here are sent to the group and applied only when they come back (in `total`, in the agreed order).
@@ -49,6 +45,7 @@ export class MulticastNode {
       nodeId: options.nodeId,
       incarnation: randomBytes(4).toString('hex'),
       send: (message: Datagram) => this.send(message),
+      maxDatagramBytes: options.maxDatagramBytes,
       events: options.metrics.orderingEvents(),
     };
     this.layer = options.ordering === 'total' ? new TotalOrder(ctx, options.timing) : new UnorderedDelivery(ctx);
@@ -73,6 +70,7 @@ export class MulticastNode {
     if (this.closed) throw new KvError('KV_ERR_SHUTTING_DOWN', 'node is shutting down');
     if (cmd.op === 'SET' || cmd.op === 'GET') validateKey(cmd.key);
     if (cmd.op === 'SET') validateValue(cmd.value);
+    // Checked against the larger of its two datagrams (the `order`), so no command is stuck at the sequencer.
     const size = Buffer.byteLength(JSON.stringify(cmd)) + ORDER_OVERHEAD_BYTES;
     if (size > this.options.maxDatagramBytes) {
       throw new KvError(

@@ -52,6 +52,8 @@ export interface OrderingContext {
   /** Random per process start, so sequence numbers of a restarted node are not mistaken for old ones. */
   readonly incarnation: string;
   readonly send: (message: Datagram) => void;
+  /** Largest datagram `send` accepts; a layer that batches fills datagrams up to it. */
+  readonly maxDatagramBytes: number;
   readonly events?: OrderingEvents;
 }
 

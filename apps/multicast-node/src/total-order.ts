@@ -5,6 +5,8 @@ import {
   type Datagram,
   type DataMessage,
   type HeartbeatMessage,
+  MAX_ORDER_ENTRIES,
+  type OrderEntry,
   type OrderMessage,
   type Origin,
   WIRE_VERSION,
@@ -22,6 +24,20 @@ export interface TotalOrderTiming {
 
 /** How many orders one retransmission request asks for: bounds the burst a sequencer sends in answer. */
 const NACK_BATCH = 64;
+
+/**
+ * Retry periods before an unordered command is first sent again. Under load the sequencer may take several retry
+ * periods to order a command; resending it sooner only adds copies for the sequencer to discard.
+ */
+const FIRST_RESEND_RETRIES = 4;
+
+// Upper bounds of an order's JSON around its entries, and of an entry around its command (ids ≤ 64 characters),
+// so a batch never exceeds the datagram limit.
+const ORDER_HEADER_BYTES = 200;
+const ENTRY_OVERHEAD_BYTES = 200;
+
+/** Room an order needs around one command: a command within `maxDatagramBytes` minus this can always be ordered. */
+export const ORDER_OVERHEAD_BYTES = ORDER_HEADER_BYTES + ENTRY_OVERHEAD_BYTES;
 
 type Role = 'follower' | 'candidate' | 'sequencer';
 
@@ -74,6 +90,7 @@ export class TotalOrder implements OrderingLayer {
   private readonly held = new Map<string, Map<number, DataMessage>>();
   private readonly resentAt = new Map<number, number>();
   private takeover: Takeover | undefined;
+  private outbox: { epoch: number; gseq: number; entries: OrderEntry[]; bytes: number } | undefined;
   private readonly members: Membership;
   private startedAt = 0;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -106,7 +123,11 @@ export class TotalOrder implements OrderingLayer {
 
   submit(cmd: Command): Origin {
     this.seq++;
-    this.pending.set(this.seq, { cmd, nextSendAt: 0, attempts: 0 });
+    this.pending.set(this.seq, {
+      cmd,
+      nextSendAt: this.now() + FIRST_RESEND_RETRIES * this.timing.retryMs,
+      attempts: 0,
+    });
     this.sendData(this.seq, cmd);
     return { from: this.ctx.nodeId, inc: this.ctx.incarnation, seq: this.seq };
   }
@@ -171,12 +192,14 @@ export class TotalOrder implements OrderingLayer {
     // A candidate collects orders from anyone; otherwise only the current sequencer's count, so a deposed
     // sequencer that has not noticed yet cannot slip in numbers the new one will reuse.
     if (!fromLeader && this.role !== 'candidate') return;
-    const existing = this.log.get(m.gseq);
-    if (existing) {
-      this.ctx.events?.duplicate?.('order');
-      return;
-    }
-    this.insert(m.gseq, { origin: m.origin, cmd: m.cmd, epoch: m.epoch });
+    m.entries.forEach((e, i) => {
+      const gseq = m.gseq + i;
+      if (this.log.has(gseq)) {
+        this.ctx.events?.duplicate?.('order');
+        return;
+      }
+      this.insert(gseq, { origin: e.origin, cmd: e.cmd, epoch: m.epoch });
+    });
     this.deliverReady();
   }
 
@@ -194,6 +217,7 @@ export class TotalOrder implements OrderingLayer {
       this.sendOrder(g, entry);
       count++;
     }
+    this.flushOrders();
     if (this.resentAt.size > 4 * NACK_BATCH) this.resentAt.clear();
     if (count > 0) this.ctx.events?.retransmitted?.(count);
   }
@@ -376,8 +400,34 @@ export class TotalOrder implements OrderingLayer {
     this.send({ t: 'data', inc: this.ctx.incarnation, seq, cmd });
   }
 
+  /**
+   * Queues an order for sending. Consecutive numbers of one epoch share a datagram until it is full; the batch
+   * leaves at the end of this event-loop turn, after every datagram that arrived in the same turn was numbered.
+   */
   private sendOrder(gseq: number, entry: LogEntry): void {
-    this.send({ t: 'order', epoch: entry.epoch, gseq, origin: entry.origin, cmd: entry.cmd });
+    const bytes = Buffer.byteLength(JSON.stringify(entry.cmd)) + ENTRY_OVERHEAD_BYTES;
+    const batch = this.outbox;
+    if (
+      batch &&
+      (batch.epoch !== entry.epoch ||
+        batch.gseq + batch.entries.length !== gseq ||
+        batch.entries.length >= MAX_ORDER_ENTRIES ||
+        batch.bytes + bytes > this.ctx.maxDatagramBytes)
+    ) {
+      this.flushOrders();
+    }
+    if (!this.outbox) {
+      this.outbox = { epoch: entry.epoch, gseq, entries: [], bytes: ORDER_HEADER_BYTES };
+      setImmediate(() => this.flushOrders());
+    }
+    this.outbox.entries.push({ origin: entry.origin, cmd: entry.cmd });
+    this.outbox.bytes += bytes;
+  }
+
+  private flushOrders(): void {
+    const batch = this.outbox;
+    this.outbox = undefined;
+    if (batch) this.send({ t: 'order', epoch: batch.epoch, gseq: batch.gseq, entries: batch.entries });
   }
 
   private send(body: DistributiveOmit<Datagram, 'v' | 'from'>): void {

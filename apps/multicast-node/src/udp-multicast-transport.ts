@@ -8,6 +8,8 @@ export interface UdpMulticastOptions {
   readonly ttl: number;
   /** Local IPv4 address of the interface that joins and sends; unset lets the routing table decide. */
   readonly interface?: string | undefined;
+  /** Requested SO_RCVBUF; the kernel caps it at `net.core.rmem_max`. */
+  readonly recvBufferBytes: number;
   readonly logger: Logger;
 }
 
@@ -16,7 +18,7 @@ export interface UdpMulticastOptions {
  * can share a host, joined to the group, with loopback on so a node hears its own datagrams.
  */
 export async function openUdpMulticastTransport(options: UdpMulticastOptions): Promise<Transport> {
-  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: options.recvBufferBytes });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(options.port, () => {

@@ -14,6 +14,8 @@ export interface UdpUnicastOptions {
   /** A DNS name whose A records are the peers (every record, at `port`). */
   readonly peersDns?: string | undefined;
   readonly refreshMs: number;
+  /** Requested SO_RCVBUF; the kernel caps it at `net.core.rmem_max`. */
+  readonly recvBufferBytes: number;
   readonly logger: Logger;
 }
 
@@ -29,7 +31,7 @@ interface Peer {
  * copy is handed up in-process rather than sent to itself, matching multicast loopback.
  */
 export async function openUdpUnicastTransport(options: UdpUnicastOptions): Promise<Transport> {
-  const socket = dgram.createSocket({ type: 'udp4' });
+  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: options.recvBufferBytes });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(options.port, options.bindAddress, () => {

@@ -12,7 +12,7 @@ import { Compile } from 'typebox/compile';
  * | `t`        | fields                                   | sent by / meaning |
  * | ---------- | ---------------------------------------- | ----------------- |
  * | `data`     | `inc`, `seq`, `cmd`                      | the node where a command was typed. `inc` (incarnation, random per process start) and `seq` (1, 2, … per incarnation) identify the command; receivers de-duplicate on (`from`, `inc`, `seq`). `none`: every node applies it on receipt. `total`: only the sequencer acts on it; the sender resends it every `MULTICAST_RETRY_MS` until it sees it ordered. |
- * | `order`    | `epoch`, `gseq`, `origin`, `cmd`         | the sequencer of `epoch`: command `origin` (`{from, inc, seq}`) is number `gseq` (1, 2, …, no gaps) of the total order. Also the answer to a `nack`. |
+ * | `order`    | `epoch`, `gseq`, `entries`               | the sequencer of `epoch`: `entries[i]` (`{origin: {from, inc, seq}, cmd}`) is number `gseq + i` of the total order (1, 2, …, no gaps). Commands ordered in one event-loop turn share a datagram (up to the byte limit, at most 256), which is what keeps `total` within reach of `none`'s throughput. Also the answer to a `nack`. |
  * | `nack`     | `epoch`, `first`, `last`                 | a member missing orders `first..last` (inclusive); the sequencer (or, during a takeover, anyone holding them) resends them as `order`s. |
  * | `hb`       | `epoch`, `leader`, `role`, `high`        | every member, every `MULTICAST_HEARTBEAT_MS`: its view of the sequencer and the highest `gseq` it holds. Liveness, tail-loss detection (a follower behind the sequencer's `high` asks with `nack`) and late joiners (log replay from 1) all rest on it. |
  * | `takeover` | `epoch`                                  | a candidate replacing a failed sequencer: members stop accepting orders of older epochs and answer with `sync`. |
@@ -23,6 +23,9 @@ import { Compile } from 'typebox/compile';
  * `order`: a new sequencer fills a number that no survivor holds with it (see README, "Failover").
  */
 export const WIRE_VERSION = 1;
+
+/** Most commands one `order` datagram carries (the byte limit usually binds first). */
+export const MAX_ORDER_ENTRIES = 256;
 
 const NodeId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' });
 const Seq = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
@@ -47,8 +50,17 @@ export const DataMessage = Type.Object(
   { ...Header, t: Type.Literal('data'), inc: NodeId, seq: Seq, cmd: Command },
   strict,
 );
+export const OrderEntry = Type.Object({ origin: Origin, cmd: Command }, strict);
+export type OrderEntry = Static<typeof OrderEntry>;
+
 export const OrderMessage = Type.Object(
-  { ...Header, t: Type.Literal('order'), epoch: Epoch, gseq: Seq, origin: Origin, cmd: Command },
+  {
+    ...Header,
+    t: Type.Literal('order'),
+    epoch: Epoch,
+    gseq: Seq,
+    entries: Type.Array(OrderEntry, { minItems: 1, maxItems: MAX_ORDER_ENTRIES }),
+  },
   strict,
 );
 export const NackMessage = Type.Object(

@@ -14,8 +14,10 @@ describe('wire format', () => {
         from: 'n1',
         epoch: 1,
         gseq: 5,
-        origin: { from: 'n2', inc: 'ff', seq: 3 },
-        cmd: { op: 'PRINT' },
+        entries: [
+          { origin: { from: 'n2', inc: 'ff', seq: 3 }, cmd: { op: 'PRINT' } },
+          { origin: { from: 'n1', inc: 'aa', seq: 9 }, cmd: { op: 'SET', key: 'k', value: 'v' } },
+        ],
       },
       { v: 1, t: 'nack', from: 'n2', epoch: 1, first: 3, last: 9 },
       { v: 1, t: 'hb', from: 'n2', epoch: 0, leader: null, role: 'follower', high: 0 },
@@ -50,6 +52,7 @@ describe('wire format', () => {
       { ...ok, cmd: { op: 'DELETE', key: 'x' } },
       { ...ok, cmd: { op: 'SET', key: '', value: '1' } },
       { v: 1, t: 'hb', from: 'n2', epoch: 0, leader: null, role: 'king', high: 0 },
+      { v: 1, t: 'order', from: 'n1', epoch: 1, gseq: 1, entries: [] },
       [ok],
       null,
     ];
