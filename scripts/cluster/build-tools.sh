@@ -108,16 +108,38 @@ go_install_tool() {
   log "built ${name} ${version} in $(elapsed_since "${start}") -> ${dir}"
 }
 
+# mod_field MODULE@VERSION FIELD -> a field of `go mod download -json` (Dir, GoMod, ...).
+mod_field() {
+  go mod download -json "$1" | sed -n "s/.*\"$2\": \"\\(.*\\)\".*/\\1/p"
+}
+
+# kwok ships no stages built in: copy the "fast" node/pod stages and the lease
+# heartbeat (what kwokctl uses by default) from the same release.
+write_kwok_stages() {
+  local dest src file
+  dest="$(kwok_dir)/stages.yaml"
+  [[ -s "${dest}" ]] && return
+  src="$(mod_field "sigs.k8s.io/kwok@${KWOK_VERSION}" Dir)/kustomize/stage"
+  for file in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+    pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    [[ -f "${src}/${file}" ]] || die "kwok ${KWOK_VERSION} has no stage ${file}"
+    printf -- '---\n'
+    cat "${src}/${file}"
+  done >"${dest}.tmp"
+  mv "${dest}.tmp" "${dest}"
+}
+
 build_kwok() {
   go_install_tool kwok "${KWOK_VERSION}" "$(kwok_dir)" "sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}" \
     "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}"
+  write_kwok_stages
 }
 
 # helm_k8s_minor -> minor version of the client-go that helm's go.mod requires
 # (upstream's Makefile stamps it as helm's default Kubernetes version).
 helm_k8s_minor() {
   local modfile
-  modfile="$(go mod download -json "helm.sh/helm/v3@${HELM_VERSION}" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  modfile="$(mod_field "helm.sh/helm/v3@${HELM_VERSION}" GoMod)"
   sed -n 's/^[[:space:]]*k8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "${modfile}" | head -n1
 }
 

@@ -32,7 +32,7 @@ ensure_tools() {
   for bin in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
     [[ -x "$(kube_dir)/${bin}" ]] || missing=1
   done
-  [[ -x "$(etcd_dir)/etcd" && -x "$(kwok_dir)/kwok" ]] || missing=1
+  [[ -x "$(etcd_dir)/etcd" && -x "$(kwok_dir)/kwok" && -s "$(kwok_dir)/stages.yaml" ]] || missing=1
   ((missing == 0)) && return
   [[ "${KVERSE_BUILD_TOOLS:-1}" != 0 ]] || die "cluster binaries are missing: run scripts/cluster/build-tools.sh"
   log "cluster binaries missing; running build-tools.sh"
@@ -154,7 +154,7 @@ start() {
   log "${name}: starting (log: ${LOG_DIR}/${name}.log)"
   # Background jobs of a non-interactive shell are not group leaders, so setsid execs in
   # place and $! is the component's own pid (and its process-group id).
-  setsid nohup "$@" >>"${LOG_DIR}/${name}.log" 2>&1 </dev/null &
+  setsid nohup "$@" >>"${LOG_DIR}/${name}.log" 2>&1 </dev/null 8>&- &
   printf '%s\n' "$!" >"${PID_DIR}/${name}.pid"
   STARTED=1
 }
@@ -241,11 +241,9 @@ start_scheduler() {
 start_kwok() {
   start kwok "$(kwok_dir)/kwok" \
     --kubeconfig="${KUBECONFIG_PATH}" \
+    --config="$(kwok_dir)/stages.yaml" --node-lease-duration-seconds=40 \
     --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-    --manage-nodes-with-label-selector= \
-    --disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom \
-    --disregard-status-with-label-selector= \
     --cidr=10.244.0.1/16 --node-ip=10.244.0.1 \
     --server-address="127.0.0.1:${KWOK_PORT}"
   wait_for kwok http_ok "${KWOK_PORT}" /healthz
@@ -351,7 +349,7 @@ main() {
   ensure_tools
   mkdir -p "${KVERSE_CLUSTER_DIR}" "${LOG_DIR}" "${PID_DIR}"
   exec 8>"${KVERSE_CLUSTER_DIR}/.up.lock"
-  flock 8
+  flock 8  # fd 8 is closed in every component (see start), so the lock dies with up.sh
   load_ports
   make_pki
   write_kubeconfig
