@@ -109,7 +109,11 @@ export class ChatHub implements RoomListener {
   disconnect(session: ChatSession, reason = 'client'): void {
     if (!this.sessions.delete(session.id)) return;
     session.markClosed();
-    this.observer.connectionClosed(reason);
+    // The transport may report the end before the hub's own caller does; the session knows why it ended.
+    const code = session.failure?.code;
+    this.observer.connectionClosed(
+      code === 'KV_ERR_SLOW_CONSUMER' ? 'slow_consumer' : code === 'KV_ERR_SHUTTING_DOWN' ? 'shutdown' : reason,
+    );
     for (const membership of [...session.memberships.values()]) {
       this.forget(session, membership);
       this.backplane.removeMember(membership.room, membership.member, membership.user).catch((err: unknown) => {

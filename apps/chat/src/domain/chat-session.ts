@@ -52,6 +52,11 @@ export class ChatSession {
     return this.closedWith !== undefined;
   }
 
+  /** The error the connection was ended with, if the server ended it. */
+  get failure(): KvError | undefined {
+    return this.closedWith instanceof KvError ? this.closedWith : undefined;
+  }
+
   /** Events waiting for the transport. */
   get queued(): number {
     return this.queue.length - this.queueHead;
