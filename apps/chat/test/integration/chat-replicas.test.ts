@@ -29,7 +29,7 @@ describe('two chat replicas over a real Redis', () => {
   it('share a room: every member on either replica sees one sequence, offsets dense, senders in order', async () => {
     const room = uniqueRoom('replicas');
     const members = Array.from({ length: 16 }, (_, i) => connect(i % 2 === 0 ? a : b));
-    members.forEach((c, i) => c.join(room, `user${i}`));
+    for (const [i, c] of members.entries()) c.join(room, `user${i}`);
     await Promise.all(members.map((c) => c.waitFor((e) => e.joined?.room === room && e.requestId !== '', 'joined')));
     // Presence spans replicas.
     await members[0]!.waitFor((e) => e.presence?.users.length === 16, 'presence of all 16 users');

@@ -29,7 +29,7 @@ describe('chat server over real gRPC (one process, in-memory rooms)', () => {
   it('keeps join/leave/message order within a room for many concurrent clients', async () => {
     const room = uniqueRoom('order');
     const members = Array.from({ length: 40 }, () => connect());
-    members.forEach((c, i) => c.join(room, `user${i}`));
+    for (const [i, c] of members.entries()) c.join(room, `user${i}`);
     await Promise.all(members.map((c) => c.waitFor((e) => e.joined?.room === room && e.requestId !== '', 'joined')));
     const perClient = 25;
     // Every client sends at once; each client's own messages must keep their order, and all clients must see
