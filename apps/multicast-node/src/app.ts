@@ -38,7 +38,7 @@ export async function startMulticastNode(
   deps: MulticastNodeDeps,
 ): Promise<MulticastNodeHandle> {
   const nodeId = config.nodeId ?? randomBytes(3).toString('hex');
-  const logger = deps.logger.child({ node: nodeId });
+  const logger = deps.logger;
   const registry = deps.metrics ?? new Registry();
   let transport = deps.transport ?? (await openTransport(config, logger));
   const faults = {
@@ -65,7 +65,7 @@ export async function startMulticastNode(
     await node.close();
     throw err;
   }
-  logger.info({ httpPort: http.port }, 'multicast node http listening');
+  logger.info({ node: nodeId, httpPort: http.port }, 'multicast node http listening');
   let closing: Promise<void> | undefined;
   return {
     node,

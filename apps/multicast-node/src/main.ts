@@ -13,7 +13,12 @@ if (config.repl) {
   const stopRepl = startRepl(handle.node, {
     input: process.stdin,
     output: process.stdout,
-    onExit: () => void shutdown.run('EXIT').then(() => process.exit(0)),
+    // Wait briefly for this node's own commands to come back, so a piped script's last SET is applied here too.
+    onExit: () =>
+      void handle.node
+        .drain(2000)
+        .then(() => shutdown.run('EXIT'))
+        .then(() => process.exit(0)),
   });
   shutdown.add('repl', stopRepl);
 }

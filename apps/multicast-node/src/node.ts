@@ -37,10 +37,12 @@ export class MulticastNode {
   private readonly layer: OrderingLayer;
   private readonly issuedAt = new Map<string, number>();
   private readonly listeners = new Set<(delivery: Delivery, order: number) => void>();
+  private readonly log: Logger;
   private closed = false;
 
   constructor(private readonly options: MulticastNodeOptions) {
     this.nodeId = options.nodeId;
+    this.log = options.logger.child({ node: options.nodeId });
     const ctx = {
       nodeId: options.nodeId,
       incarnation: randomBytes(4).toString('hex'),
@@ -55,8 +57,8 @@ export class MulticastNode {
 
   start(): this {
     this.layer.start();
-    this.options.logger.info(
-      { node: this.nodeId, ordering: this.options.ordering, transport: this.options.transport.describe() },
+    this.log.info(
+      { ordering: this.options.ordering, transport: this.options.transport.describe() },
       'multicast node started',
     );
     return this;
@@ -103,6 +105,15 @@ export class MulticastNode {
     };
   }
 
+  /**
+   * Resolves once every command issued here has been delivered here, or after `timeoutMs` (a command lost for
+   * good under `none` never is). Lets `EXIT` at the end of a piped script see its last `SET` applied.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.issuedAt.size > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+
   /** Calls `listener` after each delivered command is applied; returns the unsubscribe function. */
   onDelivery(listener: (delivery: Delivery, order: number) => void): () => void {
     this.listeners.add(listener);
@@ -114,7 +125,7 @@ export class MulticastNode {
     this.closed = true;
     this.layer.stop();
     await this.options.transport.close();
-    this.options.logger.info({ node: this.nodeId }, 'multicast node stopped');
+    this.log.info('multicast node stopped');
   }
 
   private send(message: Datagram): void {
@@ -122,7 +133,7 @@ export class MulticastNode {
     try {
       bytes = encode(message, this.options.maxDatagramBytes);
     } catch (err) {
-      this.options.logger.error({ err, kind: message.t }, 'datagram too large; not sent');
+      this.log.error({ err, kind: message.t }, 'datagram too large; not sent');
       return;
     }
     this.options.metrics.sent.inc({ kind: message.t });
@@ -133,10 +144,7 @@ export class MulticastNode {
     const decoded = decode(bytes, this.options.maxDatagramBytes);
     if (!decoded.ok) {
       this.options.metrics.drop(decoded.reason);
-      this.options.logger.warn(
-        { node: this.nodeId, from, reason: decoded.reason, detail: decoded.detail },
-        'dropped datagram',
-      );
+      this.log.warn({ from, reason: decoded.reason, detail: decoded.detail }, 'dropped datagram');
       return;
     }
     this.options.metrics.received.inc({ kind: decoded.message.t });
@@ -153,9 +161,8 @@ export class MulticastNode {
       this.issuedAt.delete(key);
       this.options.metrics.deliveryLatency.observe((performance.now() - issued) / 1000);
     }
-    const log = this.options.logger;
+    const log = this.log;
     const fields = {
-      node: this.nodeId,
       message: key,
       sender: origin.from,
       command: cmd.op,
