@@ -87,7 +87,7 @@ sign_cert() {
 }
 
 make_pki() {
-  [[ -f "${PKI_DIR}/admin.crt" ]] && return
+  [[ -f "${PKI_DIR}/sa.pub" ]] && return
   command -v openssl >/dev/null || die "openssl is required (apt-get install openssl)"
   log "generating CA, apiserver, admin and service-account keys in ${PKI_DIR}"
   mkdir -p "${PKI_DIR}"
@@ -100,6 +100,10 @@ keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
 subjectAltName=IP:127.0.0.1,IP:${SERVICE_IP},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   sign_cert admin "/O=system:masters/CN=kverse-admin" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth"
+  # Client certificate of the aggregation layer (apiserver -> extension apiservers).
+  sign_cert front-proxy-client "/CN=front-proxy-client" "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth"
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "${PKI_DIR}/sa.key" 2>/dev/null
@@ -202,6 +206,12 @@ start_apiserver() {
     --cert-dir="${PKI_DIR}/apiserver-generated" \
     --tls-cert-file="${PKI_DIR}/apiserver.crt" --tls-private-key-file="${PKI_DIR}/apiserver.key" \
     --client-ca-file="${PKI_DIR}/ca.crt" \
+    --requestheader-client-ca-file="${PKI_DIR}/ca.crt" \
+    --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="${PKI_DIR}/front-proxy-client.crt" \
+    --proxy-client-key-file="${PKI_DIR}/front-proxy-client.key" \
     --authorization-mode=RBAC \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="${PKI_DIR}/sa.pub" \
@@ -275,6 +285,9 @@ metadata:
     topology.kubernetes.io/zone: zone-${i}
     type: kwok
 status:
+  addresses:
+  - {type: InternalIP, address: 10.240.0.$((10 + i))}
+  - {type: Hostname, address: kverse-node-${i}}
   allocatable: {cpu: "16", memory: 64Gi, pods: "110", ephemeral-storage: 200Gi}
   capacity: {cpu: "16", memory: 64Gi, pods: "110", ephemeral-storage: 200Gi}
   nodeInfo: {architecture: amd64, kubeletVersion: fake, kubeProxyVersion: fake, operatingSystem: linux}
