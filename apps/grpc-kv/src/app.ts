@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { type AddressInfo, createServer, type Server as NetServer } from 'node:net';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import type { DataPlane } from '@kverse/data-plane';
@@ -64,11 +65,11 @@ export async function startGrpcKv(config: GrpcKvConfig, deps: GrpcKvDeps): Promi
   new ReflectionService(definition).addToServer(server);
 
   const credentials = await serverCredentials(config);
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${config.host}:${config.port}`, credentials, (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    );
-  });
+  // grpc-js's own listener leaves Nagle's algorithm on for accepted sockets, which with delayed ACKs can hold small
+  // responses back by tens of milliseconds; so this owns the TCP listener (TCP_NODELAY) and hands connections over.
+  const injector = server.createConnectionInjector(credentials);
+  const listener = createServer({ noDelay: true }, (socket) => injector.injectConnection(socket));
+  const port = await listen(listener, config.host, config.port);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, tls: credentials._isSecure(), auth: Boolean(config.authToken) }, 'gRPC KV listening');
 
@@ -82,6 +83,7 @@ export async function startGrpcKv(config: GrpcKvConfig, deps: GrpcKvDeps): Promi
         health.setStatus('', 'NOT_SERVING');
         health.setStatus(KV_SERVICE_NAME, 'NOT_SERVING');
         service.endWatches(new KvError('KV_ERR_SHUTTING_DOWN', 'the server is shutting down; reconnect to resume'));
+        await new Promise<void>((resolve) => listener.close(() => resolve()));
         await shutdownGrpc(server, 5_000);
       })();
       return closing;
@@ -96,6 +98,13 @@ async function serverCredentials(config: GrpcKvConfig): Promise<ServerCredential
   }
   const [certChain, privateKey] = await Promise.all([readFile(config.tlsCertFile), readFile(config.tlsKeyFile)]);
   return ServerCredentials.createSsl(null, [{ cert_chain: certChain, private_key: privateKey }], false);
+}
+
+function listen(listener: NetServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(port, host, () => resolve((listener.address() as AddressInfo).port));
+  });
 }
 
 // Graceful first (lets the shutting-down statuses reach clients), then forced.
