@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeUdpPorts } from '../../src/local-cluster.js';
 import { assertBuilt, eventually, NodeProcess } from '../node-process.js';
-import { createNetnsTopology, type Host, hasIptables, loopbackTopology, type Topology } from './topology.js';
+import {
+  createNetnsTopology,
+  type Host,
+  hasIptables,
+  loopbackTopology,
+  PEERS_DNS_NAME,
+  type Topology,
+} from './topology.js';
 
 /**
  * The seed's experiment across real hosts: every node is its own process in its own network namespace, the
@@ -63,7 +70,11 @@ function startNodes(s: Scenario): NodeProcess[] {
           MULTICAST_TRANSPORT: s.transport,
           MULTICAST_PORT: String(portOf(h)),
           MULTICAST_INTERFACE: h.ip,
-          MULTICAST_PEERS: hosts.map((p) => `${p.ip}:${portOf(p)}`).join(','),
+          // Between namespaces peers come from DNS (all A records of one name, like a headless Service);
+          // on loopback every node needs its own port, which only a static list can give.
+          ...(topology.kind === 'netns'
+            ? { MULTICAST_PEERS_DNS: PEERS_DNS_NAME }
+            : { MULTICAST_PEERS: hosts.map((p) => `${p.ip}:${portOf(p)}`).join(',') }),
           MULTICAST_HTTP_HOST: h.ip,
           MULTICAST_HEARTBEAT_MS: '50',
           MULTICAST_FAILURE_TIMEOUT_MS: '500',

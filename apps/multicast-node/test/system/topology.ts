@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
 /** One simulated host: a network namespace with one address on a shared bridge (or, in fallback, loopback). */
 export interface Host {
@@ -9,6 +10,9 @@ export interface Host {
   readonly udpPort: number;
   readonly httpPort: number;
 }
+
+/** The name every namespace resolves to all hosts' addresses, as a Kubernetes headless Service does. */
+export const PEERS_DNS_NAME = 'kverse-multicast';
 
 export interface Topology {
   readonly kind: 'netns' | 'loopback';
@@ -45,7 +49,10 @@ export function createNetnsTopology(n: number, tag: string, subnet: number): Top
   const bridge = `${tag}br`;
   const nsName = (i: number) => `${tag}n${i}`;
   const destroy = () => {
-    for (let i = 1; i <= 9; i++) quiet('ip', ['netns', 'del', nsName(i)]);
+    for (let i = 1; i <= 9; i++) {
+      quiet('ip', ['netns', 'del', nsName(i)]);
+      rmSync(`/etc/netns/${nsName(i)}`, { recursive: true, force: true });
+    }
     quiet('ip', ['link', 'del', bridge]);
   };
   destroy();
@@ -67,6 +74,13 @@ export function createNetnsTopology(n: number, tag: string, subnet: number): Top
       run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
       run('ip', ['-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0']);
       hosts.push({ index: i, netns: ns, ip, udpPort: 5007, httpPort: 8070 });
+    }
+    // `ip netns exec` bind-mounts /etc/netns/<ns>/hosts over /etc/hosts: every host then resolves PEERS_DNS_NAME
+    // to all addresses, which exercises the DNS discovery path of the unicast transport.
+    const records = hosts.map((h) => `${h.ip} ${PEERS_DNS_NAME}`).join('\n');
+    for (const h of hosts) {
+      mkdirSync(`/etc/netns/${h.netns}`, { recursive: true });
+      writeFileSync(`/etc/netns/${h.netns}/hosts`, `127.0.0.1 localhost\n${records}\n`);
     }
   } catch (err) {
     destroy();
