@@ -1,0 +1,318 @@
+/**
+ * gRPC KV vs etcd, side by side in one run with the same Node load generator (bench/src/grpc-load.ts): closed loop,
+ * fixed connections × in-flight calls, 8-byte keys, 256-byte values. Both servers run on the same disk, pinned to
+ * CPU 0 when `taskset` exists (the generator takes CPU 1), at equal durability: first fsync on both (etcd's default,
+ * ours KVERSE_FSYNC=group), then fsync off on both (etcd --unsafe-no-fsync, ours KVERSE_FSYNC=none).
+ * Measures Put and Get ops/s with p50/p99, and watch latency (one Put → 1,000 watchers of that key) p99.
+ *
+ *   npx tsc -b && node bench/dist/grpc-kv-vs-etcd.js [--seconds 5] [--connections 8] [--in-flight 16]
+ *
+ * etcd comes from ETCD_BIN, else the binary scripts/cluster/ builds into ~/.cache/kverse/bin/etcd-v*, else PATH.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHistogram } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import type { Client, ClientReadableStream } from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
+import { closedLoop, type LoadResult, openClients, sendAll, sleep } from './grpc-load.js';
+import { printRatio, printTable, type Row } from './report.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
+    connections: { type: 'string', default: '8' },
+    'in-flight': { type: 'string', default: '16' },
+    watchers: { type: 'string', default: '1000' },
+    'watch-puts': { type: 'string', default: '100' },
+  },
+});
+const seconds = Number(args.seconds);
+const warmupSeconds = Number(args.warmup);
+const connections = Number(args.connections);
+const inFlight = Number(args['in-flight']);
+const watcherCount = Number(args.watchers);
+const watchPuts = Number(args['watch-puts']);
+const root = new URL('../../', import.meta.url).pathname;
+const KEYS = 10_000;
+const VALUE_BYTES = 256;
+const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
+
+const kvProto = protobuf.loadSync(join(root, 'proto/kvstore/v1/kvstore.proto'));
+const etcdProto = protobuf.loadSync(join(root, 'bench/proto/etcd-subset.proto'));
+const enc = (root: protobuf.Root, type: string, body: object) =>
+  Buffer.from(root.lookupType(type).encode(body).finish());
+const key = (i: number) => `k${String(i).padStart(7, '0')}`; // 8 bytes
+const value = (tag: string) => tag.padEnd(VALUE_BYTES, '.');
+
+/** One system under test: how to start it and how its requests look on the wire. */
+interface Target {
+  readonly name: string;
+  start(fsync: boolean, dir: string): Promise<{ address: string; child: ChildProcess }>;
+  readonly put: { method: string; encode(k: string, v: string): Buffer };
+  readonly get: { method: string; encode(k: string): Buffer };
+  /** Opens a watcher of `k`; `onValue` gets each put value; resolves once the watch is registered. */
+  watch(client: Client, k: string, onValue: (v: string) => void): Promise<{ close(): void }>;
+}
+
+const grpcKv: Target = {
+  name: 'KVerse gRPC KV',
+  async start(fsync, dir) {
+    const env = { KVERSE_DATA_DIR: dir, KVERSE_FSYNC: fsync ? 'group' : 'none', GRPC_KV_HOST: '127.0.0.1' };
+    const child = pinned(process.execPath, [join(root, 'apps/grpc-kv/dist/main.js')], {
+      ...env,
+      GRPC_KV_PORT: '0',
+      GRPC_KV_METRICS_PORT: '0',
+      LOG_LEVEL: 'info',
+    });
+    const address = await waitForOutput(child, /"address":"([^"]+)"[^\n]*gRPC KV ready/);
+    return { address, child };
+  },
+  put: { method: '/kvstore.KvStore/Put', encode: (k, v) => enc(kvProto, 'kvstore.PutRequest', { key: k, value: v }) },
+  get: { method: '/kvstore.KvStore/Get', encode: (k) => enc(kvProto, 'kvstore.GetRequest', { key: k }) },
+  async watch(client, k, onValue) {
+    const type = kvProto.lookupType('kvstore.WatchResponse');
+    const stream: ClientReadableStream<{ value: string }> = client.makeServerStreamRequest(
+      '/kvstore.KvStore/Watch',
+      (b: Buffer) => b,
+      (b: Buffer) => type.decode(b) as unknown as { value: string },
+      enc(kvProto, 'kvstore.WatchRequest', { key: k }),
+    );
+    stream.on('data', (e: { value: string }) => onValue(e.value));
+    stream.on('error', () => {});
+    await new Promise((resolve) => stream.once('metadata', resolve));
+    return { close: () => stream.cancel() };
+  },
+};
+
+function etcdTarget(bin: string, serializable: boolean): Target {
+  return {
+    name: serializable ? 'etcd (serializable Get)' : 'etcd',
+    async start(fsync, dir) {
+      const [client, peer] = [await freePort(), await freePort()];
+      const peerUrl = `http://127.0.0.1:${peer}`;
+      const child = pinned(bin, [
+        `--name=bench`,
+        `--data-dir=${dir}`,
+        `--listen-client-urls=http://127.0.0.1:${client}`,
+        `--advertise-client-urls=http://127.0.0.1:${client}`,
+        `--listen-peer-urls=${peerUrl}`,
+        `--initial-advertise-peer-urls=${peerUrl}`,
+        `--initial-cluster=bench=${peerUrl}`,
+        '--log-level=error',
+        ...(fsync ? [] : ['--unsafe-no-fsync']),
+      ]);
+      const address = `127.0.0.1:${client}`;
+      const [probe] = openClients(address, 1);
+      for (let i = 0; ; i++) {
+        const ok = await new Promise<boolean>((resolve) =>
+          probe!.makeUnaryRequest(
+            this.get.method,
+            (b: Buffer) => b,
+            (b: Buffer) => b,
+            this.get.encode('probe'),
+            (err) => resolve(!err),
+          ),
+        );
+        if (ok) break;
+        if (i > 100) throw new Error('etcd did not start');
+        await sleep(100);
+      }
+      probe!.close();
+      return { address, child };
+    },
+    put: {
+      method: '/etcdserverpb.KV/Put',
+      encode: (k, v) => enc(etcdProto, 'etcdserverpb.PutRequest', { key: Buffer.from(k), value: Buffer.from(v) }),
+    },
+    get: {
+      method: '/etcdserverpb.KV/Range',
+      encode: (k) => enc(etcdProto, 'etcdserverpb.RangeRequest', { key: Buffer.from(k), serializable }),
+    },
+    async watch(client, k, onValue) {
+      const type = etcdProto.lookupType('etcdserverpb.WatchResponse');
+      type WatchResponse = { created?: boolean; events?: Array<{ kv?: { value?: Uint8Array } }> };
+      const stream = client.makeBidiStreamRequest(
+        '/etcdserverpb.Watch/Watch',
+        (b: Buffer) => b,
+        (b: Buffer) => type.decode(b) as unknown as WatchResponse,
+      );
+      const created = new Promise((resolve) => {
+        stream.on('data', (r: WatchResponse) => {
+          if (r.created) resolve(undefined);
+          for (const e of r.events ?? []) onValue(Buffer.from(e.kv?.value ?? []).toString());
+        });
+      });
+      stream.on('error', () => {});
+      stream.write(enc(etcdProto, 'etcdserverpb.WatchRequest', { createRequest: { key: Buffer.from(k) } }));
+      await created;
+      return { close: () => stream.cancel() };
+    },
+  };
+}
+
+/** Put → every watcher: latency from sending the Put to each watcher receiving it, puts spaced 20 ms apart. */
+async function watchLatency(
+  target: Target,
+  address: string,
+): Promise<{ p50Ms: number; p99Ms: number; missing: number }> {
+  const clients = openClients(address, 10);
+  const sentAt = new Map<number, bigint>();
+  const histogram = createHistogram();
+  let received = 0;
+  const watches = await Promise.all(
+    Array.from({ length: watcherCount }, (_, i) =>
+      target.watch(clients[i % clients.length]!, 'watched', (v) => {
+        const started = sentAt.get(Number.parseInt(v, 10));
+        if (started === undefined) return;
+        received++;
+        histogram.record(Number(process.hrtime.bigint() - started) || 1);
+      }),
+    ),
+  );
+  const [writer] = openClients(address, 1);
+  for (let seq = 0; seq < watchPuts; seq++) {
+    sentAt.set(seq, process.hrtime.bigint());
+    await new Promise((resolve) =>
+      writer!.makeUnaryRequest(
+        target.put.method,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        target.put.encode('watched', value(`${seq}:`)),
+        resolve,
+      ),
+    );
+    await sleep(20);
+  }
+  await sleep(500);
+  for (const w of watches) w.close();
+  for (const c of [...clients, writer!]) c.close();
+  return {
+    p50Ms: histogram.percentile(50) / 1e6,
+    p99Ms: histogram.percentile(99) / 1e6,
+    missing: watcherCount * watchPuts - received,
+  };
+}
+
+interface RoundResult {
+  put: LoadResult;
+  get: LoadResult;
+  watch?: { p50Ms: number; p99Ms: number; missing: number };
+}
+
+async function runTarget(target: Target, fsync: boolean, withWatch: boolean): Promise<RoundResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'kverse-bench-grpc-'));
+  const { address, child } = await target.start(fsync, dir);
+  try {
+    const clients = openClients(address, connections);
+    const puts = Array.from({ length: KEYS }, (_, i) => target.put.encode(key(i), value(`v${i}`)));
+    const gets = Array.from({ length: KEYS }, (_, i) => target.get.encode(key(i)));
+    // Every key exists before the Get phase, whatever the Put rate was.
+    await sendAll(clients, target.put.method, puts);
+    const common = { clients, inFlight, seconds, warmupSeconds, serverPid: child.pid };
+    const put = await closedLoop({ ...common, method: target.put.method, request: (i) => puts[i % KEYS]! });
+    const get = await closedLoop({ ...common, method: target.get.method, request: (i) => gets[(i * 7919) % KEYS]! });
+    for (const c of clients) c.close();
+    const watch = withWatch ? await watchLatency(target, address) : undefined;
+    return { put, get, ...(watch ? { watch } : {}) };
+  } finally {
+    child.kill('SIGKILL');
+    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function pinned(command: string, argv: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const [cmd, rest] = hasTaskset ? ['taskset', ['-c', '0', command, ...argv]] : [command, argv];
+  return spawn(cmd as string, rest as string[], { env: { ...process.env, ...env }, stdio: 'pipe' });
+}
+
+function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = pattern.exec(out);
+      if (m) resolve(m[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.once('error', reject);
+  });
+}
+
+function findEtcd(): string {
+  if (process.env.ETCD_BIN) return process.env.ETCD_BIN;
+  const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kverse/bin');
+  if (existsSync(cache)) {
+    for (const dir of readdirSync(cache)
+      .filter((d) => d.startsWith('etcd-'))
+      .sort()
+      .reverse()) {
+      if (existsSync(join(cache, dir, 'etcd'))) return join(cache, dir, 'etcd');
+    }
+  }
+  return 'etcd';
+}
+
+const row = (system: string, op: string, r: LoadResult): Row => ({
+  system,
+  op,
+  'ops/s': Math.round(r.opsPerSecond),
+  'p50 ms': r.p50Ms,
+  'p99 ms': r.p99Ms,
+  errors: r.errors,
+  'server CPU %': Math.round(r.serverCpu),
+  'generator CPU %': Math.round(r.generatorCpu),
+});
+
+async function main(): Promise<void> {
+  // The generator takes CPU 1 (every thread), the servers CPU 0.
+  if (hasTaskset) spawnSync('taskset', ['-a', '-pc', '1', String(process.pid)]);
+  const etcdBin = findEtcd();
+  const version = spawnSync(etcdBin, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
+  console.log(
+    `gRPC KV vs etcd: ${connections} connections × ${inFlight} in flight, ${seconds} s per phase after ${warmupSeconds} s warm-up, ` +
+      `${KEYS} keys of 8 bytes, ${VALUE_BYTES}-byte values, ${watcherCount} watchers; ${version}; pinned: ${hasTaskset}`,
+  );
+  let allMet = true;
+  for (const fsync of [true, false]) {
+    const label = fsync ? 'fsync on' : 'fsync off';
+    const ours = await runTarget(grpcKv, fsync, true);
+    const etcd = await runTarget(etcdTarget(etcdBin, false), fsync, true);
+    const etcdSer = await runTarget(etcdTarget(etcdBin, true), fsync, false);
+    printTable(`${label}: throughput and latency`, [
+      row(grpcKv.name, 'Put', ours.put),
+      row('etcd', 'Put', etcd.put),
+      row(grpcKv.name, 'Get', ours.get),
+      row('etcd (linearizable Range)', 'Get', etcd.get),
+      row('etcd (serializable Range)', 'Get', etcdSer.get),
+    ]);
+    printTable(`${label}: watch latency, one Put → ${watcherCount} watchers`, [
+      { system: grpcKv.name, 'p50 ms': ours.watch!.p50Ms, 'p99 ms': ours.watch!.p99Ms, missing: ours.watch!.missing },
+      { system: 'etcd', 'p50 ms': etcd.watch!.p50Ms, 'p99 ms': etcd.watch!.p99Ms, missing: etcd.watch!.missing },
+    ]);
+    const bestEtcdGet = Math.max(etcd.get.opsPerSecond, etcdSer.get.opsPerSecond);
+    allMet = printRatio(`${label} Put ops/s vs etcd`, ours.put.opsPerSecond / etcd.put.opsPerSecond, 1) && allMet;
+    allMet = printRatio(`${label} Get ops/s vs etcd's faster Range`, ours.get.opsPerSecond / bestEtcdGet, 1) && allMet;
+    allMet = printRatio(`${label} watch p99, etcd ÷ ours`, etcd.watch!.p99Ms / ours.watch!.p99Ms, 1) && allMet;
+  }
+  console.log(allMet ? '\nall goals met' : '\nsome goals MISSED');
+}
+
+await main();
