@@ -1,8 +1,11 @@
+import { fdatasync, writeSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, writeFully } from './fs-util.js';
 import { MAGIC_BYTES, WAL_MAGIC } from './wal-format.js';
 import { segmentName } from './wal-segments.js';
+
+const SYNC_WRITE_MAX_BYTES = 256 * 1024;
 
 export interface WalWriterOptions {
   /** Data directory. */
@@ -55,12 +58,19 @@ export class WalWriter {
 
   /** Appends one sealed frame; resolves once it is durable (or written, with fsync off). */
   async append(frame: Buffer): Promise<void> {
-    await writeFully(this.handle, frame);
+    if (frame.length <= SYNC_WRITE_MAX_BYTES) {
+      // A small write only copies into the page cache (microseconds): doing it in place saves a thread-pool round
+      // trip per commit, which is most of the cost at low concurrency. Big groups still write off the loop.
+      let done = 0;
+      while (done < frame.length) done += writeSync(this.handle.fd, frame, done, frame.length - done);
+    } else {
+      await writeFully(this.handle, frame);
+    }
     this.size += frame.length;
     this.stats.records += 1;
     this.stats.bytes += frame.length;
     if (this.options.fsync) {
-      await this.handle.datasync();
+      await datasync(this.handle.fd);
       this.stats.fsyncs += 1;
     }
     if (this.size >= this.options.segmentBytes) await this.rotate();
@@ -84,6 +94,11 @@ export class WalWriter {
     await this.handle.datasync();
     await this.handle.close();
   }
+}
+
+// The callback form: FileHandle.datasync() costs an extra promise layer on the hottest path.
+function datasync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
 }
 
 async function createSegment(dir: string, seq: number): Promise<FileHandle> {
