@@ -7,33 +7,43 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
-# stop NAME -> TERM the component's process group, KILL it after 10 s.
-stop() {
-  local name="$1" pid i
-  if ! pid="$(component_pid "${name}")"; then
+# alive PID -> true while the process exists and is not a zombie waiting to be reaped.
+alive() {
+  local state
+  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [[ -n "${state}" && "${state}" != Z ]]
+}
+
+# signal SIG PID -> signals the component's process group (it is a session leader), or the pid.
+signal() { kill "-$1" -- "-$2" 2>/dev/null || kill "-$1" "$2" 2>/dev/null || true; }
+
+# stop_all -> TERM every component (newest first), wait up to 10 s, then KILL what is left.
+stop_all() {
+  local i name pid pids=() deadline=$((SECONDS + 10))
+  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
+    name="${COMPONENTS[i]}"
+    if pid="$(component_pid "${name}")"; then
+      log "stopping ${name} (pid ${pid})"
+      signal TERM "${pid}"
+      pids+=("${pid}")
+    fi
     rm -f "${PID_DIR}/${name}.pid"
-    return
-  fi
-  log "stopping ${name} (pid ${pid})"
-  kill -TERM -- "-${pid}" 2>/dev/null || kill -TERM "${pid}" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "${pid}" 2>/dev/null || break
-    sleep 0.1
   done
-  if kill -0 "${pid}" 2>/dev/null; then
-    log "${name} did not stop in 10s; killing it"
-    kill -KILL -- "-${pid}" 2>/dev/null || kill -KILL "${pid}" 2>/dev/null || true
-  fi
-  rm -f "${PID_DIR}/${name}.pid"
+  for pid in "${pids[@]}"; do
+    while alive "${pid}" && ((SECONDS < deadline)); do sleep 0.1; done
+    if alive "${pid}"; then
+      log "pid ${pid} did not stop in 10s; killing it"
+      signal KILL "${pid}"
+    fi
+  done
 }
 
 main() {
-  local i
   if [[ ! -d "${KVERSE_CLUSTER_DIR}" ]]; then
     log "no cluster at ${KVERSE_CLUSTER_DIR}"
     return
   fi
-  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do stop "${COMPONENTS[i]}"; done
+  stop_all
   if [[ "${1:-}" == --keep-state ]]; then
     log "stopped; state kept in ${KVERSE_CLUSTER_DIR}"
     return
