@@ -1,0 +1,4 @@
+export * from './batch-plan.js';
+export * from './retry.js';
+export * from './schema.js';
+export * from './sql-engine.js';

@@ -1,0 +1,49 @@
+/**
+ * The SQL schema of the engine, as an ordered list of migrations. Every statement is accepted by both PostgreSQL and
+ * CockroachDB. All tables live in one schema (`public` by default), so tests and tenants can use their own.
+ *
+ * `kv` — one row per key, live or tombstone:
+ *
+ * | column       | type  | meaning                                                                                |
+ * | ------------ | ----- | -------------------------------------------------------------------------------------- |
+ * | `key`        | BYTEA | the key's UTF-8 bytes; BYTEA orders bytewise on both databases = `compareKeys` order  |
+ * | `value`      | TEXT  | the value; '' for a tombstone                                                          |
+ * | `version`    | INT8  | hybrid-logical-clock version of the write that produced the row                        |
+ * | `writer`     | BYTEA | id of the writer that minted `version` (ASCII); `(version, writer)` orders all writes |
+ * | `deleted`    | BOOL  | true for a tombstone (a delete with a version, purged after a grace period)            |
+ * | `created_at` | INT8  | ms since the epoch when the key was (re)created by a put; 0 for a tombstone            |
+ * | `updated_at` | INT8  | ms since the epoch when the front door accepted the write that produced the row       |
+ *
+ * `kv_migrations` records applied migrations; `kv_migration_lock` holds one row that a migrating process locks
+ * (`SELECT … FOR UPDATE`), because advisory locks do not exist on CockroachDB.
+ */
+export interface Migration {
+  readonly id: number;
+  readonly name: string;
+  readonly statements: (schema: string) => readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'kv table',
+    statements: (s) => [
+      `CREATE TABLE IF NOT EXISTS ${s}.kv (
+        key BYTEA PRIMARY KEY,
+        value TEXT NOT NULL,
+        version INT8 NOT NULL,
+        writer BYTEA NOT NULL,
+        deleted BOOL NOT NULL,
+        created_at INT8 NOT NULL,
+        updated_at INT8 NOT NULL
+      )`,
+      // Tombstone GC scans only tombstones.
+      `CREATE INDEX IF NOT EXISTS kv_tombstones ON ${s}.kv (updated_at) WHERE deleted`,
+    ],
+  },
+];
+
+/** Quotes an SQL identifier (schema name). */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
