@@ -13,7 +13,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'unit',
-          include: ['{packages,apps}/*/test/**/*.test.ts', 'cli/test/**/*.test.ts'],
+          include: ['{packages,apps}/*/test/**/*.test.ts', 'cli/test/**/*.test.ts', 'cdk8s/test/**/*.test.ts'],
           exclude: ['**/test/integration/**', '**/test/system/**', '**/node_modules/**'],
           testTimeout: 30_000,
         },

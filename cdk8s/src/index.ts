@@ -1,1 +1,15 @@
-export {};
+export * from './apps.js';
+export * from './cockroachdb.js';
+export * from './context.js';
+export * from './credentials.js';
+export * from './dashboards.js';
+export * from './kverse-app.js';
+export * from './labels.js';
+export * from './multicast-node.js';
+export * from './observability.js';
+export * from './operator.js';
+export * from './platform.js';
+export * from './pod.js';
+export * from './policy.js';
+export * from './rabbitmq.js';
+export * from './redis.js';

@@ -205,7 +205,7 @@ const CacheSpec = backingService(
     replicas: 3,
     maxReplicas: 9,
     storage: '1Gi',
-    version: '7.4.2',
+    version: '7.4.2-alpine',
     note: 'One primary, the rest replicas; every pod runs a Sentinel (quorum: a majority).',
   },
   { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },

@@ -7,7 +7,9 @@ export type JsonSchema = { [keyword: string]: unknown };
  * Turns a TypeBox schema into a Kubernetes structural schema (openAPIV3Schema):
  * - unions of literals become `enum` (`const` is not part of Kubernetes' OpenAPI subset);
  * - `$id` and `additionalProperties: false` go (the API server prunes unknown fields instead);
- * - fields with a default leave `required`, since defaulting fills them before validation.
+ * - fields with a default leave `required`, since defaulting fills them before validation;
+ * - an object's `default: {}` is spelled out with its fields' defaults: the API server validates a default
+ *   (CEL rules included) as written, without defaulting inside it.
  * Everything else (`x-kubernetes-*`, bounds, descriptions, CEL rules) passes through unchanged.
  */
 export function toStructuralSchema(schema: TSchema): JsonSchema {
@@ -42,7 +44,23 @@ function convert(node: JsonSchema): JsonSchema {
     if (required.length > 0) out.required = required;
     else delete out.required;
   }
+  if (isObject(out.default) && out.properties) out.default = fullDefault(out);
   return out;
+}
+
+function fullDefault(node: JsonSchema): unknown {
+  if (!isObject(node.default) || !node.properties) return node.default;
+  const value: Record<string, unknown> = { ...node.default };
+  for (const [name, child] of Object.entries(node.properties as Record<string, JsonSchema>)) {
+    if (name in value) continue;
+    const d = fullDefault(child);
+    if (d !== undefined) value[name] = d;
+  }
+  return value;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function literalUnion(node: JsonSchema): unknown[] | undefined {

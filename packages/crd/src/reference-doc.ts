@@ -60,7 +60,7 @@ function typeOf(s: JsonSchema): string {
 }
 
 function defaultOf(s: JsonSchema): string {
-  if (s.default === undefined) return '';
+  if (s.default === undefined || s.properties) return '';
   if (typeof s.default === 'object' && Object.keys(s.default as object).length === 0) return '';
   return `\`${JSON.stringify(s.default)}\``;
 }

@@ -9,10 +9,9 @@ import { type TUnsafe, Type } from 'typebox';
 export function Quantity(options: { description?: string; default?: string } = {}): TUnsafe<string | number> {
   return Type.Unsafe<string | number>({
     'x-kubernetes-int-or-string': true,
-    anyOf: [
-      { type: 'integer', minimum: 0 },
-      { type: 'string', pattern: QUANTITY_PATTERN },
-    ],
+    // Kubernetes accepts int-or-string only as exactly these two branches; the pattern sits beside them.
+    anyOf: [{ type: 'integer' }, { type: 'string' }],
+    pattern: QUANTITY_PATTERN,
     ...options,
   });
 }

@@ -1,0 +1,85 @@
+import { Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { KVerseOperatorChart } from '../src/index.js';
+import { component, find, synthPlatform } from './support.js';
+
+describe('KVersePlatform', () => {
+  it('synthesises the default platform (snapshot)', async () => {
+    await expect(stringify(synthPlatform(), { lineWidth: 0 })).toMatchFileSnapshot('__snapshots__/kverse.k8s.yaml');
+  });
+
+  it('has an autoscaler on CPU for api, consumer, grpc-kv and chat, and leaves replicas to it', () => {
+    const objects = synthPlatform();
+    const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
+    expect(hpas.map(component).sort()).toEqual(['api', 'chat', 'consumer', 'grpc-kv']);
+    expect(find(objects, 'Deployment', 'kverse-api')!.spec.replicas).toBeUndefined();
+    expect(hpas[0]!.spec.metrics[0].resource).toMatchObject({ name: 'cpu', target: { averageUtilization: 70 } });
+  });
+
+  it('sets replicas itself when autoscaling is off', () => {
+    const objects = synthPlatform({ apps: { api: { replicas: 4, autoscaling: { enabled: false } } } });
+    expect(find(objects, 'Deployment', 'kverse-api')!.spec.replicas).toBe(4);
+    expect(find(objects, 'HorizontalPodAutoscaler', 'kverse-api')).toBeUndefined();
+  });
+
+  it('leaves out a disabled app entirely', () => {
+    const objects = synthPlatform({ apps: { chat: { enabled: false }, multicastNode: { enabled: false } } });
+    expect(objects.filter((o) => ['chat', 'multicast-node'].includes(component(o)))).toEqual([]);
+  });
+
+  it('points apps at an external service’s Secret and deploys nothing for it', () => {
+    const objects = synthPlatform({ cache: { mode: 'external', external: { secretName: 'my-redis', key: 'u' } } });
+    expect(objects.filter((o) => component(o)?.startsWith('redis'))).toEqual([]);
+    const env = find(objects, 'Deployment', 'kverse-chat')!.spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'REDIS_URL', valueFrom: { secretKeyRef: { name: 'my-redis', key: 'u' } } });
+    const policy = find(objects, 'NetworkPolicy', 'kverse-chat')!;
+    expect(policy.spec.egress).toContainEqual({ ports: [] });
+  });
+
+  it('runs multicast nodes as a StatefulSet that finds its peers through a headless Service', () => {
+    const objects = synthPlatform();
+    const sts = find(objects, 'StatefulSet', 'kverse-multicast-node')!;
+    expect(sts.spec.serviceName).toBe('kverse-multicast-node-headless');
+    expect(sts.spec.template.spec.containers[0].env).toEqual(
+      expect.arrayContaining([
+        { name: 'MULTICAST_TRANSPORT', value: 'unicast' },
+        { name: 'MULTICAST_PEERS_DNS', value: 'kverse-multicast-node-headless' },
+        { name: 'ORDERING', value: 'total' },
+      ]),
+    );
+    expect(find(objects, 'Service', 'kverse-multicast-node-headless')!.spec).toMatchObject({
+      clusterIP: 'None',
+      publishNotReadyAddresses: true,
+    });
+  });
+
+  it('enables the RabbitMQ plugins the write path needs', () => {
+    const cm = find(synthPlatform(), 'ConfigMap', 'kverse-rabbitmq-config')!;
+    expect(cm.data.enabled_plugins).toContain('rabbitmq_consistent_hash_exchange');
+    expect(cm.data.enabled_plugins).toContain('rabbitmq_peer_discovery_k8s');
+  });
+
+  it('creates ServiceMonitors and dashboards only when asked', () => {
+    expect(synthPlatform().filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
+    const objects = synthPlatform({
+      monitoring: { serviceMonitors: { enabled: true }, dashboards: { enabled: true } },
+    });
+    expect(
+      objects
+        .filter((o) => o.kind === 'ServiceMonitor')
+        .map(component)
+        .sort(),
+    ).toEqual(['api', 'chat', 'consumer', 'grpc-kv', 'multicast-node']);
+    const dashboards = objects.filter((o) => o.metadata.labels?.grafana_dashboard === '1');
+    expect(dashboards).toHaveLength(4);
+    for (const d of dashboards) expect(() => JSON.parse(Object.values(d.data)[0] as string)).not.toThrow();
+  });
+});
+
+describe('KVerseOperatorChart', () => {
+  it('synthesises the operator objects (snapshot)', async () => {
+    const objects = Testing.synth(new KVerseOperatorChart(Testing.app(), 'operator'));
+    await expect(stringify(objects, { lineWidth: 0 })).toMatchFileSnapshot('__snapshots__/kverse-operator.k8s.yaml');
+  });
+});
