@@ -83,8 +83,10 @@ export async function startGrpcKv(config: GrpcKvConfig, deps: GrpcKvDeps): Promi
         health.setStatus('', 'NOT_SERVING');
         health.setStatus(KV_SERVICE_NAME, 'NOT_SERVING');
         service.endWatches(new KvError('KV_ERR_SHUTTING_DOWN', 'the server is shutting down; reconnect to resume'));
-        await new Promise<void>((resolve) => listener.close(() => resolve()));
+        // Stop accepting first; the listener's close completes once grpc-js has closed the connections it was given.
+        const listenerClosed = new Promise<void>((resolve) => listener.close(() => resolve()));
         await shutdownGrpc(server, 5_000);
+        await listenerClosed;
       })();
       return closing;
     },

@@ -150,3 +150,23 @@ describe('metrics', () => {
     expect(text).toMatch(/kverse_grpc_kv_requests_total\{method="Get",code="NOT_FOUND"\} [1-9]/);
   });
 });
+
+describe('close', () => {
+  it('completes while clients stay connected, ending their watches with UNAVAILABLE', async () => {
+    const other = await startHarness();
+    const c = kvClient(other.server.address);
+    try {
+      await call((cb) => c.Put({ key: 'k', value: 'v' }, cb));
+      const watch = c.Watch({ key: 'k' });
+      const ended = new Promise<{ code: number }>((resolve) => watch.on('error', resolve));
+      await new Promise((resolve) => watch.once('metadata', resolve));
+      const started = Date.now();
+      await other.server.close();
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect((await ended).code).toBe(status.UNAVAILABLE);
+    } finally {
+      c.close();
+      await other.close();
+    }
+  });
+});
