@@ -69,6 +69,16 @@ type Request =
   | { readonly kind: 'snapshot' };
 type Outcome = boolean[] | number | undefined;
 
+/** A group written to the log, waiting for its fsync before it is installed. */
+interface Prepared {
+  /** Each key's final entry after the group. */
+  readonly entries: Map<string, TableEntry>;
+  /** Per request: which of its mutations took effect, and those mutations (for onApplied). */
+  readonly results: boolean[][];
+  readonly applied: Mutation[][];
+  readonly count: number;
+}
+
 /**
  * Opens (and recovers) the log engine on `options.dir`. Throws `KV_ERR_DATA_DIR_LOCKED` when another engine holds
  * the directory and `KV_ERR_DATA_CORRUPTED` when the data is damaged anywhere but a torn tail.
@@ -103,7 +113,9 @@ export async function openLogEngine(options: LogEngineOptions): Promise<LogEngin
  */
 export class LogEngine implements KvEngine {
   private readonly listeners = new Set<ChangeListener>();
-  private readonly commits: GroupCommit<Request, Outcome>;
+  private readonly commits: GroupCommit<Request, Outcome, Prepared>;
+  // Entries of groups written but not yet fsynced: later groups decide against them, reads do not see them.
+  private readonly unsynced = new Map<string, TableEntry>();
   private readonly limits: KvLimits;
   private applied = 0;
   private closing: Promise<void> | undefined;
@@ -120,12 +132,19 @@ export class LogEngine implements KvEngine {
     private readonly snapshots: SnapshotScheduler,
   ) {
     this.limits = options.limits ?? DEFAULT_LIMITS;
-    this.commits = new GroupCommit<Request, Outcome>({
+    this.commits = new GroupCommit<Request, Outcome, Prepared>({
       maxRequests: sync === 'per-write' ? 1 : Number.POSITIVE_INFINITY,
       maxGroupBytes: MAX_GROUP_BYTES,
+      overlap: sync !== 'per-write',
       sizeOf: (req) => (req.kind === 'apply' ? req.bytes : 0),
-      alone: (req) => req.kind !== 'apply',
-      commit: (group) => this.commit(group),
+      isBarrier: (req) => req.kind !== 'apply',
+      prepare: (group) => this.prepare(group as ReadonlyArray<Request & { kind: 'apply' }>),
+      sync: () => this.wal.sync(),
+      finish: (prepared) => this.finish(prepared),
+      runBarrier: (req) => this.runBarrier(req),
+      wantsDrain: () => this.wal.full || this.snapshots.due(),
+      drained: () => this.maintain(),
+      onFailure: (err) => this.stop(err),
     });
   }
 
@@ -207,64 +226,78 @@ export class LogEngine implements KvEngine {
     if (this.failure) throw this.failure;
   }
 
-  /** Commits one group: decide, append, fsync, install, notify. Groups never overlap (GroupCommit). */
-  private async commit(group: readonly Request[]): Promise<Outcome[]> {
-    if (this.failure) throw this.failure;
-    try {
-      const first = group[0] as Request;
-      let outcomes: Outcome[];
-      if (first.kind === 'purge') outcomes = [await this.commitPurge(first.before)];
-      else if (first.kind === 'snapshot') outcomes = [await this.snapshots.start(this.wal, this.table)];
-      else outcomes = await this.commitMutations(group as ReadonlyArray<Request & { kind: 'apply' }>);
-      await this.snapshots.maybeStart(this.wal, this.table);
-      return outcomes;
-    } catch (err) {
-      // After a failed write or fsync the state of the file is unknown (and Linux may have dropped the dirty
-      // pages): appending more could acknowledge writes recovery cannot replay. Stop writing; reopen recovers.
-      this.failure = new KvError('KV_ERR_UNAVAILABLE', 'the log engine stopped after a write-ahead log failure', {
-        cause: err,
-      });
-      this.logger.error({ err, dir: this.options.dir }, 'write-ahead log failure; refusing further writes');
-      throw this.failure;
-    }
-  }
-
-  private async commitMutations(group: ReadonlyArray<{ readonly batch: readonly Mutation[] }>): Promise<boolean[][]> {
-    // Decide against the table plus the earlier mutations of this group, which are not installed yet.
-    const pending = new Map<string, TableEntry>();
+  /** Decides a group against the table and the unsynced groups before it, and writes what took effect. */
+  private prepare(group: ReadonlyArray<{ readonly batch: readonly Mutation[] }>): Prepared {
+    const entries = new Map<string, TableEntry>();
+    const applied: Mutation[][] = [];
     const taken: Mutation[] = [];
-    const perRequest: Mutation[][] = [];
     const results = group.map(({ batch }) => {
       const mine: Mutation[] = [];
       const flags = batch.map((m) => {
-        const next = nextEntry(m, pending.get(m.key) ?? this.table.entry(m.key));
+        const next = nextEntry(m, entries.get(m.key) ?? this.unsynced.get(m.key) ?? this.table.entry(m.key));
         if (next === undefined) return false;
-        pending.set(m.key, next);
+        entries.set(m.key, next);
         mine.push(m);
         return true;
       });
       taken.push(...mine);
-      perRequest.push(mine);
+      applied.push(mine);
       return flags;
     });
-    if (taken.length === 0) return results;
-    const frame = encodeMutations(taken);
-    await this.wal.append(frame);
-    for (const [key, entry] of pending) this.table.install(key, entry);
-    this.applied += taken.length;
-    this.snapshots.record(taken.length, frame.length);
-    for (const mine of perRequest) if (mine.length > 0) this.notify(mine);
-    return results;
+    if (taken.length > 0) {
+      const frame = encodeMutations(taken);
+      this.wal.write(frame);
+      this.snapshots.record(taken.length, frame.length);
+      for (const [key, entry] of entries) this.unsynced.set(key, entry);
+    }
+    return { entries, results, applied, count: taken.length };
   }
 
-  private async commitPurge(before: number): Promise<number> {
-    if (this.table.purgeable(before).length === 0) return 0;
-    const frame = encodePurge(before);
+  /** Installs a group once durable and tells the listeners. */
+  private finish(prepared: Prepared): boolean[][] {
+    for (const [key, entry] of prepared.entries) {
+      this.table.install(key, entry);
+      // A later unsynced group may have superseded this entry; keep that one.
+      if (this.unsynced.get(key) === entry) this.unsynced.delete(key);
+    }
+    this.applied += prepared.count;
+    for (const mine of prepared.applied) if (mine.length > 0) this.notify(mine);
+    return prepared.results;
+  }
+
+  /** Runs a purge or an explicit snapshot, with nothing unsynced. */
+  private async runBarrier(req: Request): Promise<Outcome> {
+    if (req.kind === 'snapshot') {
+      // One already being written may predate the latest writes: let it finish, then take a fresh one.
+      await this.snapshots.idle();
+      return this.snapshots.start(this.wal, this.table);
+    }
+    if (req.kind !== 'purge') throw new Error(`not a barrier: ${req.kind}`);
+    if (this.table.purgeable(req.before).length === 0) return 0;
+    const frame = encodePurge(req.before);
     await this.wal.append(frame);
     this.snapshots.record(0, frame.length);
-    const purged = this.table.purge(before);
-    this.logger.info({ before, purged }, 'purged tombstones');
+    const purged = this.table.purge(req.before);
+    this.logger.info({ before: req.before, purged }, 'purged tombstones');
     return purged;
+  }
+
+  /** Rotates a full segment or starts a due snapshot (which rotates too), with nothing unsynced. */
+  private async maintain(): Promise<void> {
+    if (this.snapshots.due()) await this.snapshots.start(this.wal, this.table);
+    else if (this.wal.full) await this.wal.rotate();
+  }
+
+  /**
+   * After a failed write or fsync the state of the file is unknown (and Linux may have dropped the dirty pages):
+   * appending more could acknowledge writes that recovery cannot replay. Stop writing; reopening recovers.
+   */
+  private stop(err: unknown): KvError {
+    this.failure = new KvError('KV_ERR_UNAVAILABLE', 'the log engine stopped after a write-ahead log failure', {
+      cause: err,
+    });
+    this.logger.error({ err, dir: this.options.dir }, 'write-ahead log failure; refusing further writes');
+    return this.failure;
   }
 
   private notify(applied: readonly Mutation[]): void {

@@ -24,8 +24,8 @@ export interface SnapshotSchedulerOptions {
 }
 
 /**
- * Decides when to snapshot and runs one at a time in the background. Starting one (from the commit path, between
- * two groups) rotates the log and freezes the table in O(1), so the snapshot holds exactly the segments below the
+ * Decides when to snapshot and runs one at a time in the background. Starting one (from the commit pipeline, with
+ * nothing unsynced) rotates the log and freezes the table in O(1), so the snapshot holds exactly the segments below the
  * new one; writing it does not hold up commits. Once it is durable those segments are deleted. A failed snapshot
  * is logged and changes nothing: the log still holds every write, and the next trigger tries again.
  */
@@ -51,14 +51,13 @@ export class SnapshotScheduler {
     this.bytes += bytes;
   }
 
-  /** Starts a snapshot if the trigger is reached and none is running. Call between commits only. */
-  async maybeStart(wal: WalWriter, table: MemTable): Promise<void> {
+  /** Whether the trigger is reached and no snapshot is running. */
+  due(): boolean {
     const { trigger } = this.options;
-    if (this.mutations < trigger.mutations && this.bytes < trigger.bytes) return;
-    await this.start(wal, table);
+    return this.running === undefined && (this.mutations >= trigger.mutations || this.bytes >= trigger.bytes);
   }
 
-  /** Starts a snapshot unless one is running (then that one is enough). Call between commits only. */
+  /** Starts a snapshot unless one is running (then that one is enough). Call only with nothing unsynced in the log. */
   async start(wal: WalWriter, table: MemTable): Promise<undefined> {
     if (this.running) return undefined;
     const seq = await wal.rotate();

@@ -3,64 +3,130 @@ import { GroupCommit } from '../src/group-commit.js';
 import { openLogEngine } from '../src/index.js';
 import { put, silent, tempDir } from './helpers.js';
 
-/** A commit function whose commits finish only when the test says so. */
-function controlledCommits() {
-  const groups: number[][] = [];
-  const release: Array<() => void> = [];
-  const commit = async (group: readonly number[]) => {
-    groups.push([...group]);
-    await new Promise<void>((resolve) => release.push(resolve));
-    return group.map((n) => n * 10);
+/** A pipeline over numbers whose fsyncs finish only when the test says so, recording every step. */
+function harness(overrides: { overlap?: boolean; maxRequests?: number; failSync?: boolean } = {}) {
+  const events: string[] = [];
+  const syncs: Array<() => void> = [];
+  let drainDue = false;
+  const gc = new GroupCommit<number, number, number[]>({
+    maxRequests: overrides.maxRequests ?? Number.POSITIVE_INFINITY,
+    maxGroupBytes: 1e9,
+    overlap: overrides.overlap ?? true,
+    sizeOf: () => 1,
+    isBarrier: (n) => n === 0,
+    prepare: (group) => {
+      events.push(`write ${group.join(',')}`);
+      return [...group];
+    },
+    sync: () =>
+      new Promise<void>((resolve, reject) => {
+        events.push('fsync');
+        syncs.push(overrides.failSync ? () => reject(new Error('EIO')) : resolve);
+      }),
+    finish: (group) => {
+      events.push(`install ${group.join(',')}`);
+      return group.map((n) => n * 10);
+    },
+    runBarrier: async (n) => {
+      events.push(`barrier ${n}`);
+      return -1;
+    },
+    wantsDrain: () => drainDue,
+    drained: async () => {
+      events.push('maintenance');
+      drainDue = false;
+    },
+    onFailure: (err) => new Error(`stopped: ${(err as Error).message}`),
+  });
+  const acked: number[] = [];
+  const submit = (n: number) =>
+    gc.submit(n).then((r) => {
+      acked.push(r);
+      return r;
+    });
+  const finishSync = async () => {
+    syncs.shift()?.();
+    await tick();
   };
-  return { groups, release, commit };
+  return { gc, events, acked, submit, finishSync, dueDrain: () => (drainDue = true) };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('GroupCommit', () => {
-  it('commits requests that arrive during a commit together in the next one, acknowledging each after its commit', async () => {
-    const c = controlledCommits();
-    const gc = new GroupCommit<number, number>({
-      maxRequests: Number.POSITIVE_INFINITY,
-      maxGroupBytes: 1e9,
-      sizeOf: () => 1,
-      alone: () => false,
-      commit: c.commit,
-    });
-    const settled: number[] = [];
-    const submit = (n: number) => gc.submit(n).then((r) => settled.push(r));
-    const first = submit(1);
+  it('writes requests arriving during an fsync at once, and acknowledges them after the next fsync, which they share', async () => {
+    const h = harness();
+    void h.submit(1);
     await tick();
-    const rest = [2, 3, 4].map(submit);
+    expect(h.events).toEqual(['write 1', 'fsync']);
+    void h.submit(2);
+    void h.submit(3);
     await tick();
-    expect(c.groups).toEqual([[1]]);
-    expect(settled).toEqual([]);
-    c.release[0]?.();
-    await first;
+    void h.submit(4);
     await tick();
-    expect(settled).toEqual([10]);
-    expect(c.groups).toEqual([[1], [2, 3, 4]]);
-    c.release[1]?.();
-    await Promise.all(rest);
-    expect(settled).toEqual([10, 20, 30, 40]);
+    // Written while the first fsync is in flight, not acknowledged by it.
+    expect(h.events).toEqual(['write 1', 'fsync', 'write 2,3', 'write 4']);
+    await h.finishSync();
+    expect(h.acked).toEqual([10]);
+    expect(h.events.slice(4)).toEqual(['install 1', 'fsync']);
+    await h.finishSync();
+    expect(h.acked).toEqual([10, 20, 30, 40]);
+    expect(h.events.slice(6)).toEqual(['install 2,3', 'install 4']);
+    await h.gc.idle();
   });
 
-  it('respects maxRequests, size caps and requests that must be alone, and fails only the failing group', async () => {
-    const groups: number[][] = [];
-    const gc = new GroupCommit<number, number>({
-      maxRequests: 3,
-      maxGroupBytes: 100,
-      sizeOf: (n) => n,
-      alone: (n) => n === 0,
-      commit: async (group) => {
-        groups.push([...group]);
-        if (group.includes(13)) throw new Error('disk on fire');
-        return [...group];
-      },
-    });
-    const results = await Promise.allSettled([1, 2, 3, 4, 0, 5, 60, 70, 13, 8].map((n) => gc.submit(n)));
-    expect(groups).toEqual([[1, 2, 3], [4], [0], [5, 60, 70], [13, 8]]);
-    expect(results.map((r) => r.status)).toEqual([...Array(8).fill('fulfilled'), 'rejected', 'rejected']);
+  it('without overlap gives each request the log to itself from write to fsync', async () => {
+    const h = harness({ overlap: false, maxRequests: 1 });
+    const all = [1, 2, 3].map(h.submit);
+    await tick();
+    expect(h.events).toEqual(['write 1', 'fsync']);
+    await h.finishSync();
+    await h.finishSync();
+    await h.finishSync();
+    await Promise.all(all);
+    expect(h.events).toEqual([
+      'write 1',
+      'fsync',
+      'install 1',
+      'write 2',
+      'fsync',
+      'install 2',
+      'write 3',
+      'fsync',
+      'install 3',
+    ]);
+  });
+
+  it('runs barriers and maintenance only with nothing unsynced, holding later requests back', async () => {
+    const h = harness();
+    void h.submit(1);
+    void h.submit(0);
+    void h.submit(2);
+    await tick();
+    expect(h.events).toEqual(['write 1', 'fsync']);
+    await h.finishSync();
+    expect(h.events).toEqual(['write 1', 'fsync', 'install 1', 'barrier 0', 'write 2', 'fsync']);
+    h.dueDrain();
+    void h.submit(3);
+    await tick();
+    expect(h.events.at(-1)).toBe('fsync');
+    await h.finishSync();
+    expect(h.events.slice(-4)).toEqual(['install 2', 'maintenance', 'write 3', 'fsync']);
+    await h.finishSync();
+    expect(h.acked).toEqual([10, -1, 20, 30]);
+  });
+
+  it('fails everything pending and everything later once an fsync fails', async () => {
+    const h = harness({ failSync: true });
+    const first = h.submit(1);
+    await tick();
+    const second = h.submit(2);
+    await tick();
+    await h.finishSync();
+    await expect(first).rejects.toThrow('stopped: EIO');
+    await expect(second).rejects.toThrow('stopped: EIO');
+    await expect(h.submit(3)).rejects.toThrow('stopped: EIO');
+    await h.gc.idle();
   });
 });
 
