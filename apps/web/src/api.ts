@@ -1,0 +1,92 @@
+/** The REST API the UI uses (apps/api), same origin. Every failure becomes an {@link ApiError} with the API's code. */
+
+export interface KvRecord {
+  readonly key: string;
+  readonly value: string;
+  /** Hybrid logical clock version as a decimal string; larger is newer. */
+  readonly version: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface Page {
+  readonly items: KvRecord[];
+  /** Pass to {@link listKeys} for the next page; absent on the last page. */
+  readonly cursor?: string;
+}
+
+export interface WriteAnswer {
+  readonly key: string;
+  readonly version: string;
+  /** `applied`: visible to every read; `pending`: durably queued, applied shortly. */
+  readonly status: 'applied' | 'pending';
+}
+
+export interface Readiness {
+  readonly status: 'ready' | 'degraded' | 'unavailable';
+  readonly checks: Record<string, { ok: boolean; required: boolean; detail?: string }>;
+}
+
+/** An answer that was not a success: the API's `{"error":{"code","message"}}`, or a network failure. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown, okStatuses: number[] = []): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new ApiError('NETWORK', 'the API cannot be reached; is the server running?', 0);
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (res.ok || okStatuses.includes(res.status)) return json as T;
+  const error = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  if (error && typeof error.code === 'string' && typeof error.message === 'string') {
+    throw new ApiError(error.code, error.message, res.status);
+  }
+  throw new ApiError(`HTTP_${res.status}`, `the API answered ${res.status} ${res.statusText}`.trim(), res.status);
+}
+
+const query = (params: Record<string, string | number | undefined>): string => {
+  const q = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) q.set(name, String(value));
+  const text = q.toString();
+  return text ? `?${text}` : '';
+};
+
+export const listKeys = (prefix: string, limit: number, cursor?: string): Promise<Page> =>
+  call('GET', `/kv${query({ prefix: prefix || undefined, limit, cursor })}`);
+
+export const getKey = (key: string): Promise<KvRecord> => call('GET', `/kv${query({ key })}`);
+
+export const putKey = (key: string, value: string, waitApplied: boolean): Promise<WriteAnswer> =>
+  call('PUT', `/kv${query({ wait: waitApplied ? 'applied' : undefined })}`, { key, value });
+
+export const deleteKey = (key: string, waitApplied: boolean): Promise<WriteAnswer> =>
+  call('DELETE', `/kv${query({ key, wait: waitApplied ? 'applied' : undefined })}`);
+
+export const getHealth = (): Promise<{ status: string }> => call('GET', '/health');
+
+/** `/ready` answers 503 with the same body when a required dependency is down. */
+export const getReady = (): Promise<Readiness> => call('GET', '/ready', undefined, [503]);
+
+/** URL of the SSE watch of every key under `prefix`. */
+export const watchUrl = (prefix: string): string => `/kv/watch${query({ prefix })}`;

@@ -1,0 +1,286 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import {
+  ApiError,
+  deleteKey,
+  getHealth,
+  getKey,
+  getReady,
+  type KvRecord,
+  listKeys,
+  putKey,
+  type Readiness,
+  type WriteAnswer,
+  watchUrl,
+} from './api.js';
+import { ConfirmDialog } from './components/confirm-dialog.js';
+import { KeyDetail } from './components/key-detail.js';
+import { KeyEditor } from './components/key-editor.js';
+import { KeyList } from './components/key-list.js';
+import { LiveFeed } from './components/live-feed.js';
+import { StatusBar } from './components/status-bar.js';
+import { applyChange, type Change, formatTime, newer } from './model.js';
+import { applyTheme, loadTheme, nextTheme } from './theme.js';
+import { PrefixWatch, type WatchState } from './watch.js';
+
+const PAGE_SIZE = 50;
+const FEED_SIZE = 30;
+const STATUS_POLL_MS = 5000;
+
+type Mode = { kind: 'none' } | { kind: 'view'; key: string } | { kind: 'edit'; key: string } | { kind: 'new' };
+
+/** The last write this page made, until the watch shows it applied. */
+interface LastWrite extends WriteAnswer {
+  readonly op: 'put' | 'delete';
+}
+
+export function App() {
+  const [theme, setTheme] = useState(loadTheme);
+  const [health, setHealth] = useState<'ok' | 'down' | 'unknown'>('unknown');
+  const [ready, setReady] = useState<Readiness>();
+  const [watch, setWatch] = useState<{ state: WatchState; detail?: string | undefined }>({ state: 'connecting' });
+
+  const [prefix, setPrefix] = useState('');
+  const [items, setItems] = useState<KvRecord[]>([]);
+  const [cursor, setCursor] = useState<string>();
+  const [loading, setLoading] = useState(false);
+
+  const [mode, setMode] = useState<Mode>({ kind: 'none' });
+  const [record, setRecord] = useState<KvRecord>();
+  const [liveNote, setLiveNote] = useState<string>();
+  const [confirming, setConfirming] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError>();
+  const [lastWrite, setLastWrite] = useState<LastWrite>();
+  const [feed, setFeed] = useState<Change[]>([]);
+
+  // The watch callback outlives renders; it reads the current view through refs.
+  const view = useRef({ prefix, cursor, mode });
+  view.current = { prefix, cursor, mode };
+
+  useEffect(() => applyTheme(theme), [theme]);
+
+  const fail = useCallback((err: unknown) => {
+    setError(err instanceof ApiError ? err : new ApiError('UI_ERROR', String(err), 0));
+  }, []);
+
+  const load = useCallback(
+    async (forPrefix: string) => {
+      setLoading(true);
+      try {
+        const page = await listKeys(forPrefix, PAGE_SIZE);
+        setItems(page.items);
+        setCursor(page.cursor);
+      } catch (err) {
+        fail(err);
+      } finally {
+        setLoading(false);
+      }
+    },
+    [fail],
+  );
+
+  const loadMore = async () => {
+    if (!cursor) return;
+    setLoading(true);
+    try {
+      const page = await listKeys(prefix, PAGE_SIZE, cursor);
+      setItems((prev) => [...prev, ...page.items]);
+      setCursor(page.cursor);
+    } catch (err) {
+      fail(err);
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  // Health and readiness, polled.
+  useEffect(() => {
+    const poll = async () => {
+      setHealth(
+        await getHealth().then(
+          (h) => (h.status === 'ok' ? 'ok' : 'down'),
+          () => 'down',
+        ),
+      );
+      setReady(await getReady().catch(() => undefined));
+    };
+    void poll();
+    const timer = setInterval(poll, STATUS_POLL_MS);
+    return () => clearInterval(timer);
+  }, []);
+
+  // The list of the current prefix, kept live by a watch of that prefix.
+  useEffect(() => {
+    void load(prefix);
+    const onChange = (change: Change) => {
+      const current = view.current;
+      setItems((prev) => applyChange(prev, change, current.prefix, current.cursor === undefined));
+      setFeed((prev) => [change, ...prev].slice(0, FEED_SIZE));
+      setLastWrite((w) =>
+        w && w.status === 'pending' && w.key === change.key && !newer(w.version, change.version)
+          ? { ...w, status: 'applied' }
+          : w,
+      );
+      const open = current.mode.kind === 'view' || current.mode.kind === 'edit' ? current.mode.key : undefined;
+      if (open !== change.key) return;
+      setRecord((prev) => {
+        const [next] = applyChange(prev ? [prev] : [], change, '', true);
+        if (next === prev) return prev;
+        setLiveNote(
+          change.op === 'delete'
+            ? `Deleted at ${formatTime(change.timestamp)} (version ${change.version}).`
+            : `Updated live at ${formatTime(change.timestamp)} (version ${change.version}).`,
+        );
+        return next;
+      });
+    };
+    const live = new PrefixWatch(watchUrl(prefix), {
+      onChange,
+      onState: (state, detail) => setWatch({ state, detail }),
+      onResync: () => void load(view.current.prefix),
+    });
+    return () => live.close();
+  }, [prefix, load]);
+
+  const select = async (key: string) => {
+    setMode({ kind: 'view', key });
+    setLiveNote(undefined);
+    setError(undefined);
+    try {
+      setRecord(await getKey(key));
+    } catch (err) {
+      setRecord(undefined);
+      fail(err);
+    }
+  };
+
+  const save = async (key: string, value: string, waitApplied: boolean) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const answer = await putKey(key, value, waitApplied);
+      setLastWrite({ ...answer, op: 'put' });
+      const change: Change = { op: 'put', key, value, version: answer.version, timestamp: Date.now() };
+      setItems((prev) => applyChange(prev, change, prefix, cursor === undefined));
+      setRecord((prev) => applyChange(prev?.key === key ? [prev] : [], change, '', true)[0]);
+      setLiveNote(undefined);
+      setMode({ kind: 'view', key });
+    } catch (err) {
+      fail(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remove = async (key: string) => {
+    setConfirming(undefined);
+    setError(undefined);
+    try {
+      const answer = await deleteKey(key, true);
+      setLastWrite({ ...answer, op: 'delete' });
+      setItems((prev) => prev.filter((r) => r.key !== key));
+      setRecord(undefined);
+      setMode({ kind: 'none' });
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  // "/" focuses the prefix search, as in many consoles.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (e.key !== '/' || target?.closest('input, textarea, [contenteditable]')) return;
+      e.preventDefault();
+      document.getElementById('prefix')?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+
+  const openKey = mode.kind === 'view' ? mode.key : undefined;
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <StatusBar
+        health={health}
+        ready={ready}
+        watch={watch.state}
+        watchDetail={watch.detail}
+        theme={theme}
+        onTheme={() => setTheme(nextTheme(theme))}
+      />
+      <main id="main" class="layout">
+        <KeyList
+          prefix={prefix}
+          items={items}
+          hasMore={cursor !== undefined}
+          loading={loading}
+          selected={openKey}
+          onSearch={(p) => {
+            setPrefix(p);
+            if (p === prefix) void load(p);
+          }}
+          onMore={loadMore}
+          onSelect={select}
+          onNew={() => {
+            setError(undefined);
+            setMode({ kind: 'new' });
+          }}
+        />
+        <div class="side">
+          {error && (
+            <div class="error" role="alert">
+              <strong>{error.status ? `Error ${error.status}` : 'Error'}:</strong> {error.message}{' '}
+              <code class="small">{error.code}</code>
+              <button type="button" class="ghost small" onClick={() => setError(undefined)} aria-label="Dismiss error">
+                ✕
+              </button>
+            </div>
+          )}
+          {lastWrite && (
+            <p class={`write-state ${lastWrite.status}`} role="status" data-testid="write-state">
+              {lastWrite.op === 'put' ? 'Saved' : 'Deleted'} <span class="key-name">{lastWrite.key}</span> — version{' '}
+              {lastWrite.version}: <strong>{lastWrite.status}</strong>
+              {lastWrite.status === 'pending' && <span class="muted"> (durably queued; applies shortly)</span>}
+            </p>
+          )}
+          {mode.kind === 'new' || mode.kind === 'edit' ? (
+            <KeyEditor
+              key={mode.kind === 'edit' ? `edit:${mode.key}` : 'new'}
+              editing={mode.kind === 'edit' ? mode.key : undefined}
+              initialValue={mode.kind === 'edit' ? (record?.value ?? '') : ''}
+              busy={busy}
+              onSave={save}
+              onCancel={() => setMode(record ? { kind: 'view', key: record.key } : { kind: 'none' })}
+            />
+          ) : mode.kind === 'view' && record?.key === mode.key ? (
+            <KeyDetail
+              record={record}
+              liveNote={liveNote}
+              onEdit={() => setMode({ kind: 'edit', key: record.key })}
+              onDelete={() => setConfirming(record.key)}
+            />
+          ) : mode.kind === 'view' && liveNote ? (
+            <p class="panel note" role="status">
+              <span class="key-name">{mode.key}</span>: {liveNote}
+            </p>
+          ) : (
+            <p class="panel muted">Select a key to see its value, or create a new one.</p>
+          )}
+          <LiveFeed changes={feed} />
+        </div>
+      </main>
+      {confirming !== undefined && (
+        <ConfirmDialog
+          message={`Delete the key “${confirming}”? This cannot be undone.`}
+          confirmLabel="Delete"
+          onConfirm={() => void remove(confirming)}
+          onCancel={() => setConfirming(undefined)}
+        />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,65 @@
+import { useState } from 'preact/hooks';
+import { utf8Length } from '../model.js';
+
+export interface KeyEditorProps {
+  /** The key being edited; undefined creates a new key. */
+  readonly editing: string | undefined;
+  readonly initialValue: string;
+  readonly busy: boolean;
+  onSave(key: string, value: string, waitApplied: boolean): void;
+  onCancel(): void;
+}
+
+/** Create or edit a key. The API validates; its messages are shown by the caller. */
+export function KeyEditor(props: KeyEditorProps) {
+  const [key, setKey] = useState(props.editing ?? '');
+  const [value, setValue] = useState(props.initialValue);
+  const [waitApplied, setWaitApplied] = useState(true);
+  const creating = props.editing === undefined;
+  return (
+    <form
+      class="panel editor"
+      aria-labelledby="editor-title"
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onSave(key, value, waitApplied);
+      }}
+    >
+      <h2 id="editor-title">{creating ? 'New key' : `Edit ${props.editing}`}</h2>
+      <label for="key-input">Key</label>
+      <input
+        id="key-input"
+        value={key}
+        readOnly={!creating}
+        required
+        autoComplete="off"
+        spellcheck={false}
+        aria-describedby="key-hint"
+        onInput={(e) => setKey(e.currentTarget.value)}
+      />
+      <span id="key-hint" class="muted small">
+        {utf8Length(key)} bytes (1–1024 bytes of UTF-8)
+      </span>
+      <label for="value-input">Value</label>
+      <textarea
+        id="value-input"
+        value={value}
+        rows={10}
+        spellcheck={false}
+        onInput={(e) => setValue(e.currentTarget.value)}
+      />
+      <label class="check">
+        <input type="checkbox" checked={waitApplied} onChange={(e) => setWaitApplied(e.currentTarget.checked)} />
+        Wait until applied (read-your-writes)
+      </label>
+      <div class="actions">
+        <button type="submit" class="primary" disabled={props.busy}>
+          {props.busy ? 'Saving…' : 'Save'}
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,193 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { httpDelete, httpPut, launchChromium, startUiServer, type UiServer } from './harness.js';
+
+/** Polls until the assertion holds; the machine may be busy, so allow more than vitest's default second. */
+const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 50 });
+
+/** Set to a path (e.g. docs/web-ui.png) to write a screenshot of the main screen. */
+const SCREENSHOT = process.env.KVERSE_WEB_SCREENSHOT;
+
+describe('web UI in Chromium', () => {
+  let server: UiServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startUiServer(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  beforeEach(async () => {
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  });
+  afterEach(async () => {
+    await page.close();
+  });
+
+  /** Opens the UI and waits until its watch is live, so later writes by others must arrive through it. */
+  async function open(path = '/ui/'): Promise<void> {
+    await page.goto(server.url + path);
+    await eventually(() => page.getByTestId('watch-state').textContent()).toBe('Live');
+  }
+
+  const keyButton = (key: string) =>
+    page.getByRole('list', { name: 'Keys found' }).getByRole('button', { name: new RegExp(`^${escapeRegExp(key)} v`) });
+
+  it('serves the UI at /ui and shows health, readiness and the live connection', async () => {
+    await open('/ui');
+    await eventually(() => page.getByTestId('health').textContent()).toBe('ok');
+    await eventually(() => page.getByTestId('ready').textContent()).toBe('ready');
+    expect(await page.title()).toBe('KVerse');
+  });
+
+  it('creates, edits and deletes a key, with applied state and confirmation', async () => {
+    await open();
+    await page.getByRole('button', { name: 'New key' }).click();
+    await page.getByLabel('Key', { exact: true }).fill('crud/config');
+    await page.getByLabel('Value').fill('{"replicas":3,"zones":["a","b"]}');
+    await page.getByRole('button', { name: 'Save' }).click();
+
+    await eventually(() => page.getByTestId('write-state').textContent()).toMatch(/Saved crud\/config.*applied/);
+    // JSON is pretty-printed.
+    expect(await page.getByTestId('value').textContent()).toBe(
+      '{\n  "replicas": 3,\n  "zones": [\n    "a",\n    "b"\n  ]\n}',
+    );
+    await eventually(() => keyButton('crud/config').count()).toBe(1);
+    const firstVersion = await page.getByTestId('version').textContent();
+
+    await page.getByRole('button', { name: 'Edit' }).click();
+    expect(await page.getByLabel('Key', { exact: true }).inputValue()).toBe('crud/config');
+    await page.getByLabel('Value').fill('plain text now');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await eventually(() => page.getByTestId('value').textContent()).toBe('plain text now');
+    const secondVersion = (await page.getByTestId('version').textContent()) ?? '0';
+    expect(BigInt(secondVersion)).toBeGreaterThan(BigInt(firstVersion ?? '0'));
+    const stored = await (await fetch(`${server.url}/kv?key=crud/config`)).json();
+    expect(stored).toMatchObject({ value: 'plain text now', version: secondVersion });
+
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog');
+    expect(await dialog.textContent()).toContain('Delete the key “crud/config”?');
+    // Cancelling with Escape keeps the key.
+    await page.keyboard.press('Escape');
+    await eventually(() => dialog.count()).toBe(0);
+    expect((await fetch(`${server.url}/kv?key=crud/config`)).status).toBe(200);
+
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await eventually(() => keyButton('crud/config').count()).toBe(0);
+    expect(await page.getByTestId('write-state').textContent()).toMatch(/Deleted crud\/config.*applied/);
+    expect((await fetch(`${server.url}/kv?key=crud/config`)).status).toBe(404);
+  });
+
+  it('searches by prefix and pages with the cursor', async () => {
+    await Promise.all([
+      ...Array.from({ length: 55 }, (_, i) => httpPut(server.url, `page/${String(i).padStart(2, '0')}`, `v${i}`)),
+      httpPut(server.url, 'other/one', '1'),
+    ]);
+    await open();
+    await page.getByLabel('Prefix').fill('page/');
+    await page.keyboard.press('Enter');
+    await eventually(() => keyButton('other/one').count()).toBe(0);
+    expect(await keyButton('page/00').count()).toBe(1);
+    const rows = page.getByRole('list', { name: 'Keys found' }).getByRole('button');
+    expect(await rows.count()).toBe(50);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await eventually(() => rows.count()).toBe(55);
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+    expect(await keyButton('page/54').count()).toBe(1);
+  });
+
+  it('updates the list and the open key live when another client writes over HTTP', async () => {
+    await open();
+    await httpPut(server.url, 'live/a', 'one');
+    // No reload: the watch delivers it.
+    await eventually(() => keyButton('live/a').count()).toBe(1);
+    await eventually(() => page.getByTestId('live-feed').textContent()).toContain('live/a');
+
+    await keyButton('live/a').click();
+    await eventually(() => page.getByTestId('value').textContent()).toBe('one');
+    // Another client using curl (asynchronously: the API serves from this very process).
+    await promisify(execFile)('curl', [
+      '-sS',
+      '-X',
+      'PUT',
+      '-H',
+      'content-type: application/json',
+      '--data',
+      '{"key":"live/a","value":"{\\"n\\":2}"}',
+      '--fail-with-body',
+      `${server.url}/kv?wait=applied`,
+    ]);
+    await eventually(() => page.getByTestId('value').textContent()).toBe('{\n  "n": 2\n}');
+    expect(await page.getByRole('status').filter({ hasText: 'Updated live' }).count()).toBe(1);
+
+    await httpDelete(server.url, 'live/a');
+    await eventually(() => keyButton('live/a').count()).toBe(0);
+    await eventually(() => page.getByText(/Deleted at/).count()).toBe(1);
+  });
+
+  it("shows the API's validation message for a key over 1024 bytes", async () => {
+    const key = 'k'.repeat(1025);
+    const direct = await fetch(`${server.url}/kv`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key, value: 'x' }),
+    });
+    const { error } = (await direct.json()) as { error: { code: string; message: string } };
+    expect(direct.status).toBeGreaterThanOrEqual(400);
+
+    await open();
+    await page.getByRole('button', { name: 'New key' }).click();
+    await page.getByLabel('Key', { exact: true }).fill(key);
+    await page.getByLabel('Value').fill('x');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const alert = page.getByRole('alert');
+    await eventually(() => alert.textContent()).toContain(error.message);
+    expect(await alert.textContent()).toContain(error.code);
+    expect(await alert.textContent()).toContain(`Error ${direct.status}`);
+  });
+
+  it('is usable with the keyboard and switches theme', async () => {
+    await httpPut(server.url, 'kbd/x', 'hello');
+    await open();
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('prefix');
+    await page.keyboard.type('kbd/');
+    await page.keyboard.press('Enter');
+    await eventually(() => keyButton('kbd/x').count()).toBe(1);
+    await keyButton('kbd/x').focus();
+    await page.keyboard.press('Enter');
+    await eventually(() => page.getByTestId('value').textContent()).toBe('hello');
+
+    const theme = page.getByRole('button', { name: /^Theme:/ });
+    await theme.click();
+    await eventually(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    await theme.click();
+    await eventually(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bg).toBe('rgb(15, 20, 25)');
+  });
+
+  it.runIf(SCREENSHOT)('takes a screenshot of the main screen', async () => {
+    await httpPut(server.url, 'app/config', '{"replicas":3,"region":"eu-west-1","features":{"watch":true}}');
+    await httpPut(server.url, 'app/feature-flags', '{"darkMode":true,"beta":["sse","wait-applied"]}');
+    await httpPut(server.url, 'user/1001', '{"name":"Ada","role":"admin"}');
+    await httpPut(server.url, 'user/1002', '{"name":"Grace","role":"operator"}');
+    await open();
+    await keyButton('app/config').click();
+    await httpPut(server.url, 'user/1003', '{"name":"Linus","role":"viewer"}');
+    await eventually(() => page.getByTestId('live-feed').textContent()).toContain('user/1003');
+    await page.screenshot({ path: fileURLToPath(new URL(`../../../../${SCREENSHOT}`, import.meta.url)) });
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
