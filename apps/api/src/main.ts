@@ -1,4 +1,4 @@
-import { dataPlaneConfigSpec, openEmbeddedDataPlane } from '@kverse/data-plane';
+import { dataPlaneConfigSpec, distributedConfigSpec, openDistributedDataPlane } from '@kverse/data-plane';
 import {
   assertNoUnknownVariables,
   ConfigError,
@@ -12,14 +12,16 @@ import { startApi } from './server.js';
 
 // Container entry point of the REST API: configuration from the environment, then listen until SIGTERM.
 try {
-  assertNoUnknownVariables(process.env, [apiConfigSpec, dataPlaneConfigSpec]);
+  assertNoUnknownVariables(process.env, [apiConfigSpec, dataPlaneConfigSpec, distributedConfigSpec]);
   const config = parseConfig(apiConfigSpec, process.env);
   const dataConfig = parseConfig(dataPlaneConfigSpec, process.env);
+  const services = parseConfig(distributedConfigSpec, process.env);
   const logger = createLogger({ name: 'api', level: config.logLevel });
   const metrics = createMetricsRegistry({ app: 'api' });
   const shutdown = new Shutdown({ logger }).listen();
 
-  const opened = await openEmbeddedDataPlane(dataConfig, logger);
+  // Each role switches to its real service when its URL is set (DESIGN.md §2); none set = embedded.
+  const opened = await openDistributedDataPlane(dataConfig, services, logger);
   shutdown.add('data plane', () => opened.close());
   const api = await startApi(config, { dataPlane: opened.dataPlane, logger, metrics, readiness: opened.readiness });
   shutdown.add('rest api', () => api.close());

@@ -21,6 +21,11 @@ import type { WritePath } from './write-path.js';
 /** Where applied changes come from: the engine itself (embedded) or the `kv.changes` stream (distributed). */
 export interface ChangeSource {
   onApplied(listener: ChangeListener): () => void;
+  /**
+   * Writes settled without taking effect because a newer write of the key was already stored (asynchronous path
+   * only). They end `?wait=applied` waits but are not watch events.
+   */
+  onSuperseded?(listener: ChangeListener): () => void;
 }
 
 export interface DataPlaneParts {
@@ -66,10 +71,12 @@ type Waiter = { readonly stamp: Stamp; readonly resolve: () => void };
  */
 export class DataPlane {
   private readonly waiters = new Map<string, Waiter[]>();
-  private readonly unsubscribe: () => void;
+  private readonly unsubscribe: Array<() => void>;
 
   constructor(private readonly parts: DataPlaneParts) {
-    this.unsubscribe = parts.changes.onApplied((changes) => this.onApplied(changes));
+    this.unsubscribe = [parts.changes.onApplied((changes) => this.onApplied(changes))];
+    const superseded = parts.changes.onSuperseded?.((writes) => this.settle(writes));
+    if (superseded) this.unsubscribe.push(superseded);
   }
 
   get limits(): KvLimits {
@@ -130,7 +137,7 @@ export class DataPlane {
   }
 
   async close(): Promise<void> {
-    this.unsubscribe();
+    for (const off of this.unsubscribe) off();
     this.parts.hub.closeAll(new KvError('KV_ERR_SHUTTING_DOWN', 'the server is shutting down; reconnect to resume'));
     await this.parts.writePath.close();
   }
@@ -179,12 +186,17 @@ export class DataPlane {
   }
 
   private onApplied(changes: readonly Mutation[]): void {
+    this.settle(changes);
+    this.parts.hub.publish(changes);
+  }
+
+  /** Ends the waits these settled writes satisfy. */
+  private settle(changes: readonly Mutation[]): void {
     for (const change of changes) {
       this.parts.clock.observe(change.version);
       const list = this.waiters.get(change.key);
       if (list) for (const w of list) if (compareStamps(change, w.stamp) >= 0) w.resolve();
     }
-    this.parts.hub.publish(changes);
   }
 }
 

@@ -1,0 +1,87 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { KvEngine } from '@kverse/kv-core';
+import type { ConfigOf, Logger, Registry } from '@kverse/runtime';
+import { SqlEngine } from '@kverse/sql-engine';
+import type { consumerConfigSpec } from './config.js';
+import { createConsumerMetrics } from './consumer-metrics.js';
+import { type ChangeSink, WriteConsumer } from './write-consumer.js';
+
+export type ConsumerConfig = ConfigOf<typeof consumerConfigSpec>;
+
+export interface ConsumerDeps {
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  /** The engine to apply to. @default a SqlEngine on `config.databaseUrl` (closed with the consumer) */
+  readonly engine?: KvEngine;
+  /** The cache to keep in step after each commit. */
+  readonly cache?: ChangeSink;
+}
+
+export interface RunningConsumer {
+  /** Base URL of /health, /ready, /metrics. */
+  readonly url: string;
+  /** Graceful drain: stop consuming, finish and ack the batch in hand, disconnect, close the engine. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a write consumer with its small HTTP server (`/health` liveness, `/ready` broker + database, `/metrics`).
+ * Used by `main.ts` and by the all-in-one launcher.
+ */
+export async function startConsumer(config: ConsumerConfig, deps: ConsumerDeps): Promise<RunningConsumer> {
+  const logger = deps.logger.child({ component: 'consumer' });
+  const engine = deps.engine ?? (await SqlEngine.open({ url: config.databaseUrl, logger }));
+  const consumer = new WriteConsumer({
+    amqpUrl: config.amqpUrl,
+    partitions: config.partitions,
+    prefetch: config.prefetch,
+    maxBatch: config.maxBatch,
+    maxAttempts: config.maxAttempts,
+    engine,
+    ...(deps.cache ? { cache: deps.cache } : {}),
+    metrics: createConsumerMetrics(deps.metrics),
+    logger,
+  });
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health') return send(res, 200, { status: 'ok' });
+    if (path === '/ready') {
+      const h = consumer.health();
+      const ok = h.broker && h.database === undefined;
+      return send(res, ok ? 200 : 503, {
+        status: ok ? 'ready' : 'not ready',
+        checks: { rabbitmq: { ok: h.broker }, database: { ok: h.database === undefined, detail: h.database } },
+      });
+    }
+    if (path === '/metrics') {
+      void deps.metrics.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': deps.metrics.contentType });
+        res.end(text);
+      });
+      return;
+    }
+    send(res, 404, { error: { code: 'KV_ERR_ROUTE_NOT_FOUND', message: 'not found' } });
+  });
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const { port } = server.address() as AddressInfo;
+  logger.info({ port, partitions: config.partitions }, 'consumer started');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await consumer.drain();
+      await closeServer(server);
+      if (!deps.engine) await engine.close();
+      logger.info('consumer drained and stopped');
+    },
+  };
+}
+
+function send(res: import('node:http').ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

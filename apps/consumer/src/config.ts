@@ -1,0 +1,42 @@
+import { defineConfig, setting } from '@kverse/runtime';
+import { Type } from 'typebox';
+
+/** Settings of the write consumer (apps/consumer). */
+export const consumerConfigSpec = defineConfig({
+  databaseUrl: setting('DATABASE_URL', Type.String({ minLength: 1 }), 'PostgreSQL/CockroachDB URL', true),
+  amqpUrl: setting('AMQP_URL', Type.String({ minLength: 1 }), 'RabbitMQ URL', true),
+  port: setting(
+    'KVERSE_CONSUMER_PORT',
+    Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),
+    'Port of /health, /ready, /metrics',
+  ),
+  host: setting('HOST', Type.String({ default: '0.0.0.0' }), 'Address the consumer binds'),
+  partitions: setting(
+    'KVERSE_WRITE_PARTITIONS',
+    Type.Integer({ minimum: 1, maximum: 1024, default: 8 }),
+    'Partition queues of kv.writes (the same on every API and consumer)',
+  ),
+  prefetch: setting(
+    'KVERSE_CONSUMER_PREFETCH',
+    Type.Integer({ minimum: 1, maximum: 65535, default: 1000 }),
+    'Unacknowledged messages a consumer holds (bounds its batch)',
+  ),
+  maxBatch: setting(
+    'KVERSE_CONSUMER_MAX_BATCH',
+    Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+    'Largest batch applied in one transaction',
+  ),
+  maxAttempts: setting(
+    'KVERSE_CONSUMER_MAX_ATTEMPTS',
+    Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
+    'Deliveries of one message before it goes to the dead-letter queue',
+  ),
+  logLevel: setting(
+    'LOG_LEVEL',
+    Type.Union(
+      ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+    'Log level',
+  ),
+});

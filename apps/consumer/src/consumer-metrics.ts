@@ -1,0 +1,37 @@
+import { Counter, Gauge, Histogram, LATENCY_BUCKETS, type Registry } from '@kverse/runtime';
+
+/** The consumer's Prometheus metrics. */
+export function createConsumerMetrics(registry: Registry) {
+  return {
+    batchSize: new Histogram({
+      name: 'kverse_consumer_batch_size',
+      help: 'Messages per applied batch',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
+      registers: [registry],
+    }),
+    applySeconds: new Histogram({
+      name: 'kverse_consumer_apply_seconds',
+      help: 'Time to apply one batch (one database transaction)',
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    lagSeconds: new Gauge({
+      name: 'kverse_consumer_lag_seconds',
+      help: 'Age of the oldest write in the last applied batch (publish to commit)',
+      registers: [registry],
+    }),
+    messages: new Counter({
+      name: 'kverse_consumer_messages_total',
+      help: 'Write messages settled, by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'kverse_consumer_dead_lettered_total',
+      help: 'Messages sent to the dead-letter queue',
+      registers: [registry],
+    }),
+  };
+}
+
+export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;

@@ -1,0 +1,226 @@
+import {
+  CHANGES_EXCHANGE,
+  DEAD_LETTER_QUEUE,
+  declareChangeTopology,
+  declareWriteTopology,
+  decodeWrite,
+  encodeChanges,
+  type Outcome,
+  partitionQueue,
+  REASON_HEADER,
+  Reconnector,
+} from '@kverse/amqp-write-path';
+import { isKvError, type KvEngine, type Mutation } from '@kverse/kv-core';
+import type { Logger } from '@kverse/runtime';
+import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { ConsumerMetrics } from './consumer-metrics.js';
+
+/** Something kept in step with applied writes after each commit (the Redis cache). Failures are logged, not fatal. */
+export interface ChangeSink {
+  applyChanges(applied: readonly Mutation[]): Promise<void>;
+}
+
+export interface WriteConsumerOptions {
+  readonly amqpUrl: string;
+  readonly partitions: number;
+  readonly prefetch: number;
+  readonly maxBatch: number;
+  readonly maxAttempts: number;
+  readonly engine: KvEngine;
+  readonly cache?: ChangeSink;
+  readonly metrics: ConsumerMetrics;
+  readonly logger: Logger;
+}
+
+interface Delivery {
+  readonly msg: ConsumeMessage;
+  readonly channel: Channel;
+}
+
+/**
+ * Drains the `kv.writes` partition queues into the engine. Per batch: decode and validate every message (poison →
+ * dead-letter queue with the reason), apply the rest as one engine batch (one transaction, one multi-row upsert),
+ * then — only after the commit — update the cache, publish the outcomes to `kv.changes` (confirmed), and ack. A crash
+ * anywhere before the ack redelivers the batch, which the versioned upsert makes harmless. A database outage holds
+ * the batch (unacked) and retries with backoff; messages delivered more than `maxAttempts` times are dead-lettered.
+ */
+export class WriteConsumer {
+  private readonly reconnector: Reconnector;
+  private buffer: Delivery[] = [];
+  private running: Promise<void> | undefined;
+  private publisher: ConfirmChannel | undefined;
+  private consumers: Array<{ channel: Channel; tag: string }> = [];
+  private dbDown: string | undefined;
+
+  constructor(private readonly options: WriteConsumerOptions) {
+    this.reconnector = new Reconnector({
+      url: options.amqpUrl,
+      logger: options.logger,
+      setup: async (connection) => {
+        const publisher = await connection.createConfirmChannel();
+        await declareWriteTopology(publisher, options.partitions);
+        await declareChangeTopology(publisher);
+        publisher.on('error', () => undefined);
+        const channel = await connection.createChannel();
+        channel.on('error', () => undefined);
+        await channel.prefetch(options.prefetch, false);
+        const consumers: Array<{ channel: Channel; tag: string }> = [];
+        for (let p = 0; p < options.partitions; p++) {
+          const { consumerTag } = await channel.consume(
+            partitionQueue(p),
+            (msg) => msg && this.receive({ msg, channel }),
+            { noAck: false },
+          );
+          consumers.push({ channel, tag: consumerTag });
+        }
+        this.publisher = publisher;
+        this.consumers = consumers;
+      },
+      onDown: () => {
+        // Unacked deliveries of the lost channel are redelivered by the broker to whoever consumes next.
+        this.publisher = undefined;
+        this.consumers = [];
+        this.buffer = [];
+      },
+    });
+  }
+
+  ready(timeoutMs: number): Promise<void> {
+    return this.reconnector.waitUntilUp(timeoutMs);
+  }
+
+  health(): { broker: boolean; database: string | undefined } {
+    return { broker: this.reconnector.up, database: this.dbDown };
+  }
+
+  /** Stops taking messages, finishes what was received (apply, publish, ack), then disconnects. */
+  async drain(): Promise<void> {
+    for (const c of this.consumers) await c.channel.cancel(c.tag).catch(() => undefined);
+    while (this.running) await this.running;
+    await this.reconnector.close();
+  }
+
+  private receive(delivery: Delivery): void {
+    this.buffer.push(delivery);
+    this.running ??= this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      // Let the deliveries already on the socket join the first batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.buffer.length > 0) {
+        const batch = this.buffer.splice(0, this.options.maxBatch);
+        await this.process(batch);
+      }
+    } finally {
+      this.running = undefined;
+    }
+    if (this.buffer.length > 0) this.running ??= this.loop();
+  }
+
+  private async process(batch: Delivery[]): Promise<void> {
+    const { metrics, logger } = this.options;
+    const writes: Array<{ delivery: Delivery; mutation: Mutation }> = [];
+    for (const delivery of batch) {
+      const attempts = Number(delivery.msg.properties.headers?.['x-delivery-count'] ?? 0) + 1;
+      if (attempts > this.options.maxAttempts) {
+        await this.deadLetter(delivery, `delivered ${attempts} times without being settled`);
+        continue;
+      }
+      try {
+        writes.push({ delivery, mutation: decodeWrite(delivery.msg.content) });
+      } catch (err) {
+        await this.deadLetter(delivery, (err as Error).message);
+      }
+    }
+    if (writes.length === 0) return;
+
+    const started = performance.now();
+    const results = await this.applyWithRetry(writes.map((w) => w.mutation));
+    if (!results) return; // the broker connection went away: these deliveries will come again
+    metrics.applySeconds.observe((performance.now() - started) / 1000);
+    metrics.batchSize.observe(writes.length);
+    const oldest = Math.min(...writes.map((w) => w.mutation.timestamp));
+    metrics.lagSeconds.set(Math.max(0, Date.now() - oldest) / 1000);
+
+    const settled = writes.map((w, i) => ({
+      mutation: w.mutation,
+      outcome: (results[i] ? 'applied' : 'superseded') as Outcome,
+    }));
+    const applied = settled.filter((s) => s.outcome === 'applied').map((s) => s.mutation);
+    if (applied.length > 0 && this.options.cache) {
+      await this.options.cache.applyChanges(applied).catch((err: unknown) => {
+        logger.warn({ err: (err as Error).message }, 'cache update failed; entries expire by TTL');
+      });
+    }
+    await this.publishChanges(settled);
+    for (const w of writes) this.ack(w.delivery);
+    metrics.messages.inc({ outcome: 'applied' }, applied.length);
+    metrics.messages.inc({ outcome: 'superseded' }, writes.length - applied.length);
+  }
+
+  private async applyWithRetry(mutations: Mutation[]): Promise<boolean[] | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const results = await this.options.engine.apply(mutations);
+        if (this.dbDown) this.options.logger.info('database reachable again');
+        this.dbDown = undefined;
+        return results;
+      } catch (err) {
+        if (!isKvError(err) || err.code !== 'KV_ERR_UNAVAILABLE') throw err;
+        if (!this.dbDown) this.options.logger.warn({ err: err.message }, 'database unavailable; holding the batch');
+        this.dbDown = err.message;
+        if (!this.reconnector.up) return undefined;
+        await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random())));
+      }
+    }
+  }
+
+  private async publishChanges(settled: Array<{ mutation: Mutation; outcome: Outcome }>): Promise<void> {
+    const publisher = this.publisher;
+    if (!publisher) return;
+    await new Promise<void>((resolve) => {
+      publisher.publish(
+        CHANGES_EXCHANGE,
+        '',
+        encodeChanges(settled),
+        { contentType: 'application/json' },
+        (err: unknown) => {
+          if (err) this.options.logger.warn('kv.changes publish not confirmed; waiters will time out');
+          resolve();
+        },
+      );
+    }).catch(() => undefined);
+  }
+
+  private async deadLetter(delivery: Delivery, reason: string): Promise<void> {
+    const publisher = this.publisher;
+    if (!publisher) return;
+    const headers = { ...delivery.msg.properties.headers, [REASON_HEADER]: reason };
+    const ok = await new Promise<boolean>((resolve) => {
+      try {
+        publisher.sendToQueue(
+          DEAD_LETTER_QUEUE,
+          delivery.msg.content,
+          { persistent: true, headers, contentType: delivery.msg.properties.contentType },
+          (err: unknown) => resolve(!err),
+        );
+      } catch {
+        resolve(false);
+      }
+    });
+    if (!ok) return; // not acked: comes back and is dead-lettered again
+    this.options.logger.warn({ reason }, 'dead-lettered a write message');
+    this.options.metrics.deadLettered.inc();
+    this.ack(delivery);
+  }
+
+  private ack(delivery: Delivery): void {
+    try {
+      delivery.channel.ack(delivery.msg);
+    } catch {
+      // The channel closed after the commit: the message is redelivered and settles as superseded.
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import {
+  dataPlaneConfigSpec,
+  distributedConfigSpec,
+  type OpenedDataPlane,
+  openDistributedDataPlane,
+} from '@kverse/data-plane';
+import { createLogger, createMetricsRegistry, parseConfig } from '@kverse/runtime';
+import amqp from 'amqplib';
+import pg from 'pg';
+import { type RunningConsumer, startConsumer } from '../../src/app.js';
+import { consumerConfigSpec } from '../../src/config.js';
+
+/** Test services; `scripts/services/{postgres,rabbitmq}.sh` provide the defaults. */
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://kverse:kverse@127.0.0.1:5432/kverse';
+export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+const logger = createLogger({ name: 'consumer-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** Fails (never skips) naming the service that does not answer. */
+export async function requireServices(): Promise<void> {
+  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new Error(`PostgreSQL is not answering (${(err as Error).message}); run scripts/services/postgres.sh`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  try {
+    const conn = await amqp.connect(AMQP_URL, { timeout: 3000 });
+    await conn.close();
+  } catch (err) {
+    throw new Error(`RabbitMQ is not answering (${(err as Error).message}); run scripts/services/rabbitmq.sh`);
+  }
+}
+
+export function openConsumer(env: Record<string, string> = {}): Promise<RunningConsumer> {
+  const config = parseConfig(consumerConfigSpec, {
+    DATABASE_URL,
+    AMQP_URL,
+    KVERSE_CONSUMER_PORT: '0',
+    HOST: '127.0.0.1',
+    ...env,
+  });
+  return startConsumer(config, { logger, metrics: createMetricsRegistry() });
+}
+
+export function openDataPlane(): Promise<OpenedDataPlane> {
+  return openDistributedDataPlane(
+    parseConfig(dataPlaneConfigSpec, {}),
+    parseConfig(distributedConfigSpec, { DATABASE_URL, AMQP_URL }),
+    logger,
+  );
+}
+
+/** Reads the stored row of a key straight from the database. */
+export async function storedVersion(key: string): Promise<bigint | undefined> {
+  const client = new pg.Client(DATABASE_URL);
+  await client.connect();
+  try {
+    const r = await client.query<{ version: string }>('SELECT version FROM kv WHERE key = $1', [Buffer.from(key)]);
+    return r.rows[0] ? BigInt(r.rows[0].version) : undefined;
+  } finally {
+    await client.end();
+  }
+}

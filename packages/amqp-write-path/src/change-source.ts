@@ -1,0 +1,87 @@
+import type { ChangeListener, Mutation } from '@kverse/kv-core';
+import type { Logger } from '@kverse/runtime';
+import type { ConsumeMessage } from 'amqplib';
+import { decodeChanges } from './messages.js';
+import { Reconnector } from './reconnector.js';
+import { CHANGES_EXCHANGE, declareChangeTopology } from './topology.js';
+
+/** Listener for writes that were settled without taking effect (a newer write of the key was already stored). */
+export type SupersededListener = (writes: readonly Mutation[]) => void;
+
+export interface AmqpChangeSourceOptions {
+  readonly url: string;
+  readonly logger: Logger;
+}
+
+/**
+ * The change stream of the distributed data plane: consumes the `kv.changes` fanout through one exclusive,
+ * auto-delete queue per process, so every API replica sees every settled write (watch, `?wait=applied`). Reconnects
+ * with backoff; changes published while this process was disconnected are not replayed (watchers resume from the
+ * hub's history; a waiter times out with 504 and the client re-reads).
+ *
+ * Structurally a `ChangeSource` of `@kverse/data-plane`.
+ */
+export class AmqpChangeSource {
+  private readonly applied = new Set<ChangeListener>();
+  private readonly superseded = new Set<SupersededListener>();
+  private readonly reconnector: Reconnector;
+  private readonly logger: Logger;
+
+  constructor(options: AmqpChangeSourceOptions) {
+    this.logger = options.logger.child({ component: 'amqp-change-source' });
+    this.reconnector = new Reconnector({
+      url: options.url,
+      logger: this.logger,
+      setup: async (connection) => {
+        const channel = await connection.createChannel();
+        await declareChangeTopology(channel);
+        const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+        await channel.bindQueue(queue, CHANGES_EXCHANGE, '');
+        await channel.consume(queue, (msg) => this.receive(msg), { noAck: true });
+      },
+    });
+  }
+
+  ready(timeoutMs = 10_000): Promise<void> {
+    return this.reconnector.waitUntilUp(timeoutMs);
+  }
+
+  get up(): boolean {
+    return this.reconnector.up;
+  }
+
+  onApplied(listener: ChangeListener): () => void {
+    return subscribe(this.applied, listener);
+  }
+
+  onSuperseded(listener: SupersededListener): () => void {
+    return subscribe(this.superseded, listener);
+  }
+
+  close(): Promise<void> {
+    return this.reconnector.close();
+  }
+
+  private receive(msg: ConsumeMessage | null): void {
+    if (!msg) return;
+    let changes: ReturnType<typeof decodeChanges>;
+    try {
+      changes = decodeChanges(msg.content);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'ignored an invalid kv.changes message');
+      return;
+    }
+    const applied = changes.filter((c) => c.outcome === 'applied').map((c) => c.mutation);
+    const superseded = changes.filter((c) => c.outcome === 'superseded').map((c) => c.mutation);
+    if (applied.length > 0) for (const l of this.applied) l(applied);
+    if (superseded.length > 0) for (const l of this.superseded) l(superseded);
+  }
+}
+
+function subscribe<T>(set: Set<T>, listener: T): () => void {
+  const entry = { listener };
+  set.add(entry.listener);
+  return () => {
+    set.delete(entry.listener);
+  };
+}

@@ -1,0 +1,5 @@
+export * from './amqp-write-path.js';
+export * from './change-source.js';
+export * from './messages.js';
+export * from './reconnector.js';
+export * from './topology.js';

@@ -1,0 +1,134 @@
+import { AmqpChangeSource, AmqpWritePath } from '@kverse/amqp-write-path';
+import { DEFAULT_LIMITS, HybridClock, type KvEngine, type KvReader } from '@kverse/kv-core';
+import type { ConfigOf, Logger, ReadinessCheck } from '@kverse/runtime';
+import { SqlEngine } from '@kverse/sql-engine';
+import { defaultWriterId } from './config.js';
+import { DataPlane } from './data-plane.js';
+import type { distributedConfigSpec } from './distributed-config.js';
+import { type DataPlaneConfig, type OpenedDataPlane, openEmbeddedDataPlane } from './embedded.js';
+import { LocalWritePath } from './local-write-path.js';
+import { WatchHub } from './watch-hub.js';
+
+export type DistributedConfig = ConfigOf<typeof distributedConfigSpec>;
+
+/** A cache in front of the engine (the Redis cache); opened by the caller so this package needs no Redis client. */
+export interface ReadCache {
+  readonly reader: KvReader;
+  readonly readiness: ReadinessCheck;
+  close(): Promise<void>;
+}
+
+export interface DistributedOptions {
+  /** Builds the cache in front of `engine` when a cache is configured. */
+  readonly openCache?: (engine: KvReader) => Promise<ReadCache>;
+}
+
+/**
+ * The data plane with each role chosen by configuration (DESIGN.md §2): the SQL engine when `DATABASE_URL` is set
+ * (else the log engine), the RabbitMQ write path and `kv.changes` stream when `AMQP_URL` is set (else the in-process
+ * queue and the engine's own notifications), and the cache from `openCache` when given. With nothing set this is the
+ * embedded data plane.
+ *
+ * With `AMQP_URL`, writes are applied by apps/consumer, not by this process.
+ */
+export async function openDistributedDataPlane(
+  config: DataPlaneConfig,
+  services: DistributedConfig,
+  logger: Logger,
+  options: DistributedOptions = {},
+): Promise<OpenedDataPlane> {
+  if (!services.databaseUrl && !services.amqpUrl && !options.openCache) return openEmbeddedDataPlane(config, logger);
+  if (services.amqpUrl && !services.databaseUrl) {
+    throw new Error('AMQP_URL needs DATABASE_URL: the consumers apply writes to the SQL database the API reads');
+  }
+  const closers: Array<() => Promise<void>> = [];
+  const readiness: ReadinessCheck[] = [];
+  try {
+    let engine: KvEngine;
+    if (services.databaseUrl) {
+      const sql = await SqlEngine.open({
+        url: services.databaseUrl,
+        poolSize: services.sqlPoolSize,
+        logger: logger.child({ component: 'sql-engine' }),
+      });
+      engine = sql;
+      readiness.push({ name: 'database', required: true, check: () => ping(sql) });
+    } else {
+      const embedded = await openEmbeddedDataPlane(config, logger);
+      await embedded.dataPlane.close();
+      engine = embedded.engine;
+    }
+    closers.push(() => engine.close());
+
+    const cache = options.openCache ? await options.openCache(engine) : undefined;
+    if (cache) {
+      closers.unshift(() => cache.close());
+      readiness.push(cache.readiness);
+    }
+
+    let writePath: AmqpWritePath | LocalWritePath;
+    let changes: AmqpChangeSource | KvEngine;
+    if (services.amqpUrl) {
+      const amqp = new AmqpWritePath({ url: services.amqpUrl, partitions: services.partitions, logger });
+      const stream = new AmqpChangeSource({ url: services.amqpUrl, logger });
+      closers.unshift(
+        () => amqp.close(),
+        () => stream.close(),
+      );
+      await Promise.all([amqp.ready(), stream.ready()]);
+      writePath = amqp;
+      changes = stream;
+      readiness.push(
+        { name: 'rabbitmq', required: true, check: () => amqp.health() },
+        {
+          name: 'change-stream',
+          required: true,
+          check: () => (stream.up ? { ok: true } : { ok: false, detail: 'kv.changes not consumed' }),
+        },
+      );
+    } else {
+      writePath = new LocalWritePath(engine);
+      changes = engine;
+    }
+
+    const clock = new HybridClock({ writer: config.writerId ?? defaultWriterId() });
+    const dataPlane = new DataPlane({
+      reader: cache?.reader ?? engine,
+      writePath,
+      changes,
+      hub: new WatchHub({ retention: config.watchRetention, maxPending: config.watchBuffer }),
+      clock,
+      limits: { ...DEFAULT_LIMITS, maxKeyBytes: config.maxKeyBytes, maxValueBytes: config.maxValueBytes },
+    });
+    logger.info(
+      {
+        engine: services.databaseUrl ? 'sql' : 'log',
+        writes: services.amqpUrl ? 'rabbitmq' : 'in-process',
+        cache: cache ? 'redis' : 'none',
+        writer: clock.writer,
+      },
+      'data plane open',
+    );
+    return {
+      dataPlane,
+      engine,
+      readiness,
+      async close() {
+        await dataPlane.close();
+        for (const close of closers) await close();
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function ping(engine: SqlEngine): Promise<{ ok: boolean; detail?: string }> {
+  try {
+    await engine.ping();
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, detail: (err as Error).message };
+  }
+}
