@@ -1,0 +1,6 @@
+import { platformChartFiles } from './platform-chart.js';
+
+/** Every generated chart file by repository path. */
+export function chartFiles(): Record<string, string> {
+  return { ...platformChartFiles() };
+}
