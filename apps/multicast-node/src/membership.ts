@@ -19,6 +19,11 @@ export class Membership {
     if (epoch !== undefined && epoch > this.maxEpoch) this.maxEpoch = epoch;
   }
 
+  /** Moves every last-heard time `ms` later: time this process spent not running does not count as silence. */
+  forgive(ms: number): void {
+    for (const [id, at] of this.lastHeard) this.lastHeard.set(id, at + ms);
+  }
+
   alive(id: string, now: number): boolean {
     if (id === this.self) return true;
     const at = this.lastHeard.get(id);

@@ -3,10 +3,11 @@ import type { ReceiveHandler, Transport } from './transport.js';
 /**
  * An in-process network for tests: every attached endpoint receives every broadcast (its own included) on a
  * later macrotask, in send order. Loss, duplication and reordering are added by wrapping endpoints in a
- * {@link FaultTransport}; {@link MemoryNetwork.partition} cuts an endpoint off, as a crashed host would be.
+ * {@link FaultTransport}; {@link MemoryNetwork.isolate} cuts an endpoint off.
  */
 export class MemoryNetwork {
   private readonly endpoints = new Map<string, MemoryEndpoint>();
+  private readonly isolated = new Set<string>();
 
   /** A new endpoint named `address` (unique within the network). */
   attach(address: string): Transport {
@@ -16,6 +17,15 @@ export class MemoryNetwork {
     return endpoint;
   }
 
+  /**
+   * Cuts `address` off (`true`) or reconnects it: while cut off it hears only itself and nobody hears it — a
+   * partition, or a paused process seen from outside.
+   */
+  isolate(address: string, cut: boolean): void {
+    if (cut) this.isolated.add(address);
+    else this.isolated.delete(address);
+  }
+
   /** @internal */
   detach(address: string): void {
     this.endpoints.delete(address);
@@ -23,7 +33,8 @@ export class MemoryNetwork {
 
   /** @internal Delivers to every attached endpoint, after the current task, so sends never re-enter. */
   send(from: string, datagram: Buffer): void {
-    for (const endpoint of [...this.endpoints.values()]) {
+    for (const [address, endpoint] of this.endpoints) {
+      if (address !== from && (this.isolated.has(from) || this.isolated.has(address))) continue;
       setImmediate(() => endpoint.deliver(datagram, from));
     }
   }

@@ -16,6 +16,7 @@ export class NodeMetrics {
   readonly delivered: Counter;
   readonly deliveryLatency: Histogram;
   readonly epoch: Gauge;
+  readonly resets: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -58,6 +59,11 @@ export class NodeMetrics {
       name: 'kverse_multicast_delivery_seconds',
       help: 'Time from issuing a command on this node to its delivery here',
       buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.resets = new Counter({
+      name: 'kverse_multicast_resets_total',
+      help: 'Times this replica was dropped and rebuilt from the log after missing a sequencer takeover',
       registers,
     });
     this.epoch = new Gauge({

@@ -52,6 +52,11 @@ export class MulticastNode {
     };
     this.layer = options.ordering === 'total' ? new TotalOrder(ctx, options.timing) : new UnorderedDelivery(ctx);
     this.layer.onDeliver((delivery) => this.apply(delivery));
+    this.layer.onReset(() => {
+      this.log.warn({ discarded: this.replica.snapshot().applied }, 'rejoining after a takeover without us; replaying');
+      this.options.metrics.resets.inc();
+      this.replica.clear();
+    });
     options.transport.onReceive((bytes, from) => this.receive(bytes, from));
   }
 

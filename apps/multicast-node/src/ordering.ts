@@ -41,6 +41,11 @@ export interface OrderingLayer {
   receive(message: Datagram): void;
   /** Sets the receiver of deliveries. */
   onDeliver(handler: (delivery: Delivery) => void): void;
+  /**
+   * Sets what runs when the layer discards everything it delivered so far and will deliver the agreed sequence
+   * again from its start (`total`, after a takeover it missed). The application must clear its state.
+   */
+  onReset(handler: () => void): void;
   status(): OrderingStatus;
   /** Stops timers; nothing is sent or delivered afterwards. */
   stop(): void;

@@ -26,6 +26,12 @@ export class Replica {
     return ++this.applied;
   }
 
+  /** Forgets everything, before the ordering layer replays the agreed sequence from its start. */
+  clear(): void {
+    this.data.clear();
+    this.applied = 0;
+  }
+
   get(key: string): string | undefined {
     return this.data.get(key);
   }

@@ -95,6 +95,8 @@ export class TotalOrder implements OrderingLayer {
   private startedAt = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private handler: ((delivery: Delivery) => void) | undefined;
+  private resetHandler: (() => void) | undefined;
+  private lastTickAt = 0;
   private stopped = false;
 
   constructor(
@@ -107,6 +109,7 @@ export class TotalOrder implements OrderingLayer {
 
   start(): void {
     this.startedAt = this.now();
+    this.lastTickAt = this.startedAt;
     this.timers.push(setInterval(() => this.onHeartbeatTick(), this.timing.heartbeatMs));
     this.timers.push(setInterval(() => this.onRetryTick(), this.timing.retryMs));
     this.sendHeartbeat();
@@ -119,6 +122,10 @@ export class TotalOrder implements OrderingLayer {
 
   onDeliver(handler: (delivery: Delivery) => void): void {
     this.handler = handler;
+  }
+
+  onReset(handler: () => void): void {
+    this.resetHandler = handler;
   }
 
   submit(cmd: Command): Origin {
@@ -162,7 +169,7 @@ export class TotalOrder implements OrderingLayer {
         this.onHeartbeat(m);
         return;
       case 'takeover':
-        if (m.from !== this.ctx.nodeId && this.beats(m.epoch, m.from)) this.follow(m.epoch, m.from);
+        if (m.from !== this.ctx.nodeId && this.beats(m.epoch, m.from)) this.follow(m.epoch, m.from, 'takeover');
         if (m.epoch === this.epoch && this.leader === m.from && m.from !== this.ctx.nodeId) {
           this.send({ t: 'sync', epoch: this.epoch, high: this.high });
         }
@@ -177,7 +184,7 @@ export class TotalOrder implements OrderingLayer {
 
   private onHeartbeat(m: HeartbeatMessage): void {
     if (m.from === this.ctx.nodeId || m.role !== 'sequencer') return;
-    if (this.beats(m.epoch, m.from)) this.follow(m.epoch, m.from);
+    if (this.beats(m.epoch, m.from)) this.follow(m.epoch, m.from, 'heartbeat');
     if (m.from !== this.leader || m.epoch !== this.epoch) return;
     this.leaderHigh = Math.max(this.leaderHigh, m.high);
     if (!this.leaderActive) {
@@ -285,6 +292,11 @@ export class TotalOrder implements OrderingLayer {
   private onHeartbeatTick(): void {
     this.sendHeartbeat();
     const now = this.now();
+    // A tick far later than scheduled means this process was not running (CPU starvation, GC, SIGSTOP): the
+    // silence of others during that time is ours, not theirs, and must not look like their failure.
+    const late = now - this.lastTickAt - this.timing.heartbeatMs;
+    if (this.lastTickAt > 0 && late > this.timing.heartbeatMs) this.members.forgive(late);
+    this.lastTickAt = now;
     // Discovery: a node that just started listens for an existing sequencer before it may claim the role.
     if (this.role !== 'follower' || now - this.startedAt < this.timing.failureTimeoutMs) return;
     if (this.leader !== null && this.members.alive(this.leader, now)) return;
@@ -380,13 +392,45 @@ export class TotalOrder implements OrderingLayer {
     return epoch > this.epoch || (epoch === this.epoch && (this.leader === null || id < this.leader));
   }
 
-  private follow(epoch: number, leader: string): void {
+  /**
+   * Follows a sequencer claim that beats the current one. Learning of it from its `takeover` means this node's log
+   * was collected by the new sequencer (it answers `sync`). Learning of it only from a heartbeat means the takeover
+   * happened without this node — it was cut off or paused — so what it holds
+   * beyond the first number may have been numbered differently by the new sequencer: it drops its log and replica
+   * and replays the new sequencer's log from 1.
+   */
+  private follow(epoch: number, leader: string, via: 'takeover' | 'heartbeat'): void {
+    // A deposed sequencer resets either way: it may have numbered commands after the takeover's collection ended.
+    const stale = (via === 'heartbeat' || this.role === 'sequencer') && this.high > 0;
     this.epoch = epoch;
     this.leader = leader;
     this.leaderActive = false;
     this.role = 'follower';
     this.takeover = undefined;
     this.ctx.events?.sequencerChanged?.(epoch, leader, this.role);
+    if (stale) this.reset();
+  }
+
+  private reset(): void {
+    // Own commands this node saw numbered may be missing from the new sequencer's log: send them again (it ignores
+    // the ones it already has).
+    for (const entry of this.log.values()) {
+      const { from, inc, seq } = entry.origin;
+      if (from === this.ctx.nodeId && inc === this.ctx.incarnation && !this.pending.has(seq)) {
+        this.pending.set(seq, { cmd: entry.cmd, nextSendAt: 0, attempts: 0 });
+      }
+    }
+    this.log.clear();
+    this.high = 0;
+    this.delivered = 0;
+    this.deliveredAtLastRepair = 0;
+    this.leaderHigh = 0;
+    this.senderHigh.clear();
+    this.deliveredOrigins.clear();
+    this.held.clear();
+    this.resentAt.clear();
+    this.outbox = undefined;
+    this.resetHandler?.();
   }
 
   // --- sending ---------------------------------------------------------------------------------------------

@@ -40,6 +40,9 @@ export class UnorderedDelivery implements OrderingLayer {
     this.handler = handler;
   }
 
+  /** Never resets: without an agreed order there is nothing to rejoin. */
+  onReset(_handler: () => void): void {}
+
   status(): OrderingStatus {
     return { mode: 'none', sent: this.seq, seen: this.seen.size };
   }
