@@ -64,7 +64,15 @@ async function main(): Promise<void> {
   );
   const api = await serve(
     [join(root, 'cli/dist/main.js'), 'start'],
-    { PORT: '0', HOST: '127.0.0.1', KVERSE_DATA_DIR: dataDir },
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      GRPC_KV_PORT: '0',
+      CHAT_PORT: '0',
+      CHAT_METRICS_PORT: '0',
+      MULTICAST_HTTP_PORT: '0',
+      KVERSE_DATA_DIR: dataDir,
+    },
     /REST API\s+(http:\/\/\S+)/,
   );
   try {

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
+import { runChatCli } from '@kverse/chat';
+import { buildKvCommand } from '@kverse/grpc-kv';
+import { runMulticastLab } from '@kverse/multicast-node';
 import { ConfigError } from '@kverse/runtime';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { configTableMarkdown } from './commands/config.js';
 import { startPlatform } from './commands/start.js';
 
@@ -21,6 +24,9 @@ program
       for (const [name, url] of Object.entries(platform.endpoints)) {
         process.stderr.write(`  ${name.padEnd(width)}  ${url}\n`);
       }
+      for (const [name, why] of Object.entries(platform.skipped)) {
+        process.stderr.write(`  (${name} not started: ${why})\n`);
+      }
       process.stderr.write('Press Ctrl+C to stop.\n\n');
     } catch (err) {
       if (err instanceof ConfigError) {
@@ -31,6 +37,57 @@ program
     }
   });
 
+program.addCommand(buildKvCommand());
+
+program
+  .command('chat')
+  .description('chat in a room: each input line is a message; /who shows presence, /quit leaves (works from a pipe)')
+  .option('-s, --server <host:port>', 'chat server', 'localhost:50052')
+  .requiredOption('-r, --room <room>', 'room to join')
+  .requiredOption('-u, --user <name>', 'name shown to others')
+  .action(async (opts: { server: string; room: string; user: string }) => {
+    await runChatCli({ ...opts, input: process.stdin, output: process.stdout });
+  });
+
+const lab = program.command('lab').description('experiments that demonstrate how the platform behaves');
+lab
+  .command('multicast')
+  .description('start N local multicast nodes, fire concurrent conflicting writes, print each replica digest')
+  .addOption(new Option('--nodes <n>', 'nodes to start').default(3).argParser(intAtLeast(2)))
+  .addOption(new Option('--writes <n>', 'rounds of conflicting writes').default(20).argParser(intAtLeast(1)))
+  .addOption(new Option('--ordering <mode>', 'delivery order').choices(['none', 'total', 'both']).default('both'))
+  .addOption(
+    new Option('--transport <kind>', 'how datagrams travel').choices(['multicast', 'unicast']).default('multicast'),
+  )
+  .action(
+    async (opts: {
+      nodes: number;
+      writes: number;
+      ordering: 'none' | 'total' | 'both';
+      transport: 'multicast' | 'unicast';
+    }) => {
+      const modes = opts.ordering === 'both' ? (['none', 'total'] as const) : [opts.ordering];
+      for (const ordering of modes) {
+        const result = await runMulticastLab({
+          nodes: opts.nodes,
+          writes: opts.writes,
+          ordering,
+          transport: opts.transport,
+        });
+        process.stdout.write(
+          `\nordering=${ordering}: ${result.sent} commands from ${result.nodes.length} nodes (${result.elapsedMs} ms)\n`,
+        );
+        for (const n of result.nodes)
+          process.stdout.write(`  node ${n.id}  digest ${n.digest}  applied ${n.applied}\n`);
+        process.stdout.write(
+          result.converged
+            ? '  CONVERGED: every replica has the same digest\n'
+            : `  DIVERGED: ${result.divergentKeys.length} key(s) differ (${result.divergentKeys.join(', ')})\n`,
+        );
+      }
+    },
+  );
+
 program
   .command('config')
   .description('print every configuration variable with its default and meaning (Markdown)')
@@ -39,3 +96,11 @@ program
   });
 
 await program.parseAsync(process.argv);
+
+function intAtLeast(min: number) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be an integer ≥ ${min}`);
+    return n;
+  };
+}

@@ -1,7 +1,7 @@
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { DataPlane } from '@kverse/data-plane';
 import type { ConfigOf, Logger, ReadinessCheck, Registry } from '@kverse/runtime';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { apiConfigSpec } from './config.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { inputPlugin, parseQueryString } from './plugins/input.js';
@@ -31,7 +31,9 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Successful requests are counted in metrics, not logged: per-request info lines cost more than half the
     // throughput. Set LOG_LEVEL=debug to see every request.
-    disableRequestLogging: (req) => !deps.logger.isLevelEnabled('debug') || req.url === '/health',
+    logController: new LogController({
+      disableRequestLogging: (req) => !deps.logger.isLevelEnabled('debug') || req.url === '/health',
+    }),
     // JSON escaping can grow a value up to 6×; anything larger cannot be a valid write.
     bodyLimit: 6 * (limits.maxValueBytes + limits.maxKeyBytes) + 4096,
     routerOptions: { querystringParser: parseQueryString, ignoreTrailingSlash: true },

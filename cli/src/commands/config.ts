@@ -1,11 +1,19 @@
 import { apiConfigSpec } from '@kverse/api';
+import { chatConfigSpec } from '@kverse/chat';
 import { dataPlaneConfigSpec } from '@kverse/data-plane';
+import { grpcKvConfigSpec } from '@kverse/grpc-kv';
+import { multicastNodeConfig } from '@kverse/multicast-node';
 import { type ConfigSpec, describeConfig } from '@kverse/runtime';
+import { clientConfigSpec } from './client-config.js';
 
 /** Every configuration spec of the platform, by the part it configures (the README's table is generated from these). */
 export const platformConfigSpecs: ReadonlyArray<readonly [string, ConfigSpec]> = [
   ['REST API (apps/api)', apiConfigSpec],
   ['Data plane (every front door)', dataPlaneConfigSpec],
+  ['gRPC KV (apps/grpc-kv)', grpcKvConfigSpec],
+  ['Chat (apps/chat)', chatConfigSpec],
+  ['Multicast node (apps/multicast-node)', multicastNodeConfig],
+  ['Client commands (kverse kv)', clientConfigSpec],
 ];
 
 /** The configuration reference as a Markdown table. */
@@ -14,9 +22,8 @@ export function configTableMarkdown(): string {
   for (const [part, spec] of platformConfigSpecs) {
     rows.push(`| **${part}** | | |`);
     for (const s of describeConfig(spec)) {
-      rows.push(
-        `| \`${s.env}\` | ${s.default === '(unset)' || s.default === '(required)' ? s.default : `\`${s.default}\``} | ${s.doc.replaceAll('|', '\\|')} |`,
-      );
+      const shown = s.default === '(unset)' || s.default === '(required)' ? s.default : `\`${s.default}\``;
+      rows.push(`| \`${s.env}\` | ${shown} | ${s.doc.replaceAll('|', '\\|')} |`);
     }
   }
   return rows.join('\n');

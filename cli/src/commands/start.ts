@@ -1,5 +1,8 @@
 import { apiConfigSpec, startApi } from '@kverse/api';
+import { chatConfigSpec, startChatServer } from '@kverse/chat';
 import { dataPlaneConfigSpec, openEmbeddedDataPlane } from '@kverse/data-plane';
+import { grpcKvConfigSpec, startGrpcKv } from '@kverse/grpc-kv';
+import { multicastNodeConfig, startMulticastNode } from '@kverse/multicast-node';
 import {
   assertNoUnknownVariables,
   createLogger,
@@ -9,42 +12,88 @@ import {
   parseConfig,
   Shutdown,
 } from '@kverse/runtime';
+import { clientConfigSpec } from './client-config.js';
 
 export interface StartedPlatform {
   /** Front door name → where it listens. */
   readonly endpoints: Readonly<Record<string, string>>;
+  /** Parts that could not start on this machine, with the reason (the rest runs). */
+  readonly skipped: Readonly<Record<string, string>>;
   readonly shutdown: Shutdown;
 }
 
+/** Every configuration spec a `kverse start` process reads. */
+export const startSpecs = [
+  apiConfigSpec,
+  dataPlaneConfigSpec,
+  grpcKvConfigSpec,
+  chatConfigSpec,
+  multicastNodeConfig,
+  clientConfigSpec,
+] as const;
+
 /**
  * Runs every KVerse app in this one process on the embedded defaults (log engine in ./.kverse/data, in-process
- * write path and change stream), each configured from `env` exactly as its container would be.
+ * write path and change stream), each configured from `env` exactly as its own container would be. The REST API
+ * and the gRPC KV store share one data plane, so a key written through one is read and watched through the other.
  */
 export async function startPlatform(env: Env, logger?: Logger): Promise<StartedPlatform> {
-  assertNoUnknownVariables(env, [apiConfigSpec, dataPlaneConfigSpec]);
+  assertNoUnknownVariables(env, startSpecs);
   const apiConfig = parseConfig(apiConfigSpec, env);
   const dataConfig = parseConfig(dataPlaneConfigSpec, env);
+  const grpcConfig = parseConfig(grpcKvConfigSpec, env);
+  const chatConfig = parseConfig(chatConfigSpec, env);
+  const multicastConfig = { ...parseConfig(multicastNodeConfig, env), repl: false };
   const log = logger ?? createLogger({ name: 'kverse', level: apiConfig.logLevel });
   const metrics = createMetricsRegistry({ app: 'kverse' });
   const shutdown = new Shutdown({ logger: log });
+  const endpoints: Record<string, string> = {};
+  const skipped: Record<string, string> = {};
 
-  const opened = await openEmbeddedDataPlane(dataConfig, log);
-  shutdown.add('data plane', () => opened.close());
-  const api = await startApi(apiConfig, {
-    dataPlane: opened.dataPlane,
-    logger: log.child({ app: 'api' }),
-    metrics,
-    readiness: opened.readiness,
-  });
-  shutdown.add('rest api', () => api.close());
+  try {
+    const opened = await openEmbeddedDataPlane(dataConfig, log);
+    shutdown.add('data plane', () => opened.close());
 
-  return {
-    endpoints: {
-      'REST API': api.url,
-      'web UI': `${api.url}/ui/`,
-      'OpenAPI docs': `${api.url}/docs`,
-      metrics: `${api.url}/metrics`,
-    },
-    shutdown,
-  };
+    const api = await startApi(apiConfig, {
+      dataPlane: opened.dataPlane,
+      logger: log.child({ app: 'api' }),
+      metrics,
+      readiness: opened.readiness,
+    });
+    shutdown.add('rest api', () => api.close());
+    endpoints['REST API'] = api.url;
+    endpoints['web UI'] = `${api.url}/ui/`;
+    endpoints['OpenAPI docs'] = `${api.url}/docs`;
+    endpoints.metrics = `${api.url}/metrics`;
+
+    const grpc = await startGrpcKv(grpcConfig, {
+      dataPlane: opened.dataPlane,
+      logger: log.child({ app: 'grpc-kv' }),
+      metrics,
+    });
+    shutdown.add('grpc kv', () => grpc.close());
+    endpoints['gRPC KV (kvstore.KvStore)'] = grpc.address;
+
+    // Chat and the multicast node keep their own metrics registries: they serve them on their own ports.
+    const chat = await startChatServer(chatConfig, {
+      logger: log.child({ app: 'chat' }),
+      metrics: createMetricsRegistry({ app: 'chat' }),
+    });
+    shutdown.add('chat', () => chat.close());
+    endpoints['gRPC chat (kverse.chat.v1)'] = `localhost:${chat.port}`;
+
+    try {
+      const node = await startMulticastNode(multicastConfig, { logger: log.child({ app: 'multicast-node' }) });
+      shutdown.add('multicast node', () => node.close());
+      endpoints['multicast node state'] = `http://localhost:${node.httpPort}/state`;
+    } catch (err) {
+      // A laptop without a multicast route (or a busy port) still gets everything else.
+      skipped['multicast node'] = (err as Error).message;
+      log.warn({ err }, 'multicast node not started');
+    }
+  } catch (err) {
+    await shutdown.run('start-up failed');
+    throw err;
+  }
+  return { endpoints, skipped, shutdown };
 }

@@ -8,6 +8,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 const root = new URL('../../../', import.meta.url).pathname;
 const entry = join(root, 'cli/dist/main.js');
 
+// Every front door on a free port, so the test never collides with a running platform or another test.
+const FREE_PORTS = {
+  PORT: '0',
+  HOST: '127.0.0.1',
+  GRPC_KV_PORT: '0',
+  CHAT_PORT: '0',
+  CHAT_METRICS_PORT: '0',
+  MULTICAST_HTTP_PORT: '0',
+  // A group port of its own, so this node never joins another test's multicast group.
+  MULTICAST_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
+};
+
 let dataDir: string;
 const running = new Set<ChildProcess>();
 
@@ -24,7 +36,7 @@ afterEach(async () => {
 /** Runs `kverse start` as its own process, as `npm start` does, and resolves with the REST base URL it prints. */
 function start(): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(process.execPath, [entry, 'start'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', KVERSE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...FREE_PORTS, KVERSE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   running.add(child);
