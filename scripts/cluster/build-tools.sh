@@ -6,6 +6,7 @@
 #   ${KVERSE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kverse}/bin/<tool>-<version>/
 # Anything already cached is skipped. `bin-path.sh` prints the PATH directories.
 # Usage: build-tools.sh [etcd|kwok|helm|kubernetes]...   (default: all)
+# KVERSE_BUILD_HEARTBEAT=N: seconds between "still building" lines (default 60).
 set -euo pipefail
 
 # shellcheck source=lib.sh
@@ -18,6 +19,27 @@ go_env() {
 }
 
 elapsed_since() { printf '%ds' $(($(date +%s) - $1)); }
+
+# with_heartbeat LABEL CMD... -> runs CMD, logging "still building LABEL" every minute so
+# long builds show progress in CI logs; returns CMD's status.
+with_heartbeat() {
+  local label="$1" start="${SECONDS}" beat rc=0
+  shift
+  (
+    trap 'kill "${nap}" 2>/dev/null; exit 0' TERM
+    while true; do
+      sleep "${KVERSE_BUILD_HEARTBEAT:-60}" &
+      nap=$!
+      wait "${nap}"
+      log "… still building ${label} ($((SECONDS - start))s)"
+    done
+  ) &
+  beat=$!
+  "$@" || rc=$?
+  kill "${beat}" 2>/dev/null || true
+  wait "${beat}" 2>/dev/null || true
+  return "${rc}"
+}
 
 # all_present DIR BIN... -> true when every binary is cached.
 all_present() {
@@ -61,8 +83,9 @@ build_kubernetes() {
   for bin in "${KUBE_BINARIES[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/${bin}"); done
   staging="$(mktemp -d "${KVERSE_CACHE_DIR}/bin/.kubernetes.XXXXXX")"
   start="$(date +%s)"
-  log "building ${KUBE_BINARIES[*]} ${KUBE_VERSION} (first build takes ~10-20 min on 2 cores)…"
-  if ! (cd "${REPO_ROOT}/tools/k8s" && go build -ldflags "$(kube_ldflags)" -o "${staging}/" "${pkgs[@]}"); then
+  log "building ${KUBE_BINARIES[*]} ${KUBE_VERSION} (first build takes ~10-25 min on 2 cores)…"
+  if ! with_heartbeat kubernetes go -C "${REPO_ROOT}/tools/k8s" build -ldflags "$(kube_ldflags)" \
+    -o "${staging}/" "${pkgs[@]}"; then
     rm -rf "${staging}"
     die "building kubernetes ${KUBE_VERSION} failed (see the go output above)"
   fi
@@ -80,8 +103,8 @@ build_etcd() {
   check_mod_version "${REPO_ROOT}/tools/etcd/go.mod" go.etcd.io/etcd/server/v3 "${ETCD_VERSION}"
   staging="$(mktemp -d "${KVERSE_CACHE_DIR}/bin/.etcd.XXXXXX")"
   start="$(date +%s)"
-  log "building etcd ${ETCD_VERSION} (first build takes ~1-3 min)…"
-  if ! (cd "${REPO_ROOT}/tools/etcd" && go build -ldflags "-s -w" -o "${staging}/etcd" .); then
+  log "building etcd ${ETCD_VERSION} (first build takes ~1-3 min, more with an empty Go cache)…"
+  if ! with_heartbeat etcd go -C "${REPO_ROOT}/tools/etcd" build -ldflags "-s -w" -o "${staging}/etcd" .; then
     rm -rf "${staging}"
     die "building etcd ${ETCD_VERSION} failed (see the go output above)"
   fi
@@ -98,9 +121,9 @@ go_install_tool() {
   fi
   staging="$(mktemp -d "${KVERSE_CACHE_DIR}/bin/.${name}.XXXXXX")"
   start="$(date +%s)"
-  log "building ${name} ${version} (first build takes ~1-4 min)…"
+  log "building ${name} ${version} (first build takes ~2-5 min)…"
   # Run outside any module so `go install pkg@version` uses the tool's own go.mod.
-  if ! (cd "${staging}" && GOBIN="${staging}" go install -ldflags "${ldflags}" "${pkg}"); then
+  if ! with_heartbeat "${name}" env GOBIN="${staging}" go -C "${staging}" install -ldflags "${ldflags}" "${pkg}"; then
     rm -rf "${staging}"
     die "building ${name} ${version} failed (see the go output above)"
   fi
