@@ -54,8 +54,8 @@ export function App() {
   const [feed, setFeed] = useState<Change[]>([]);
 
   // The watch callback outlives renders; it reads the current view through refs.
-  const view = useRef({ prefix, cursor, mode });
-  view.current = { prefix, cursor, mode };
+  const view = useRef({ prefix, cursor, mode, feed });
+  view.current = { prefix, cursor, mode, feed };
 
   useEffect(() => applyTheme(theme), [theme]);
 
@@ -159,7 +159,9 @@ export function App() {
     setError(undefined);
     try {
       const answer = await putKey(key, value, waitApplied);
-      setLastWrite({ ...answer, op: 'put' });
+      // The watch may deliver the write before its answer arrives: then it is already applied.
+      const seen = view.current.feed.some((c) => c.key === key && !newer(answer.version, c.version));
+      setLastWrite({ ...answer, status: seen ? 'applied' : answer.status, op: 'put' });
       const change: Change = { op: 'put', key, value, version: answer.version, timestamp: Date.now() };
       setItems((prev) => applyChange(prev, change, prefix, cursor === undefined));
       setRecord((prev) => applyChange(prev?.key === key ? [prev] : [], change, '', true)[0]);

@@ -133,6 +133,27 @@ describe('web UI in Chromium', () => {
     await eventually(() => page.getByText(/Deleted at/).count()).toBe(1);
   });
 
+  it('writes without ?wait=applied when asked, and shows a pending write turning applied through the watch', async () => {
+    await open();
+    // The embedded data plane applies before it answers; answer `pending` as a queued data plane would.
+    await page.route(/\/kv(\?.*)?$/, async (route) => {
+      if (route.request().method() !== 'PUT') return route.continue();
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: { ...(await res.json()), status: 'pending' } });
+    });
+    await page.getByRole('button', { name: 'New key' }).click();
+    await page.getByLabel('Key', { exact: true }).fill('async/k');
+    await page.getByLabel('Value').fill('later');
+    await page.getByLabel(/Wait until applied/).uncheck();
+    const answer = page.waitForResponse((r) => r.request().method() === 'PUT');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const res = await answer;
+    expect(res.url()).not.toContain('wait=applied');
+    expect(res.status()).toBe(202);
+    await eventually(() => page.getByTestId('write-state').textContent()).toMatch(/Saved async\/k.*: applied/);
+    await eventually(() => page.getByTestId('live-feed').textContent()).toContain('async/k');
+  });
+
   it("shows the API's validation message for a key over 1024 bytes", async () => {
     const key = 'k'.repeat(1025);
     const direct = await fetch(`${server.url}/kv`, {
@@ -173,6 +194,17 @@ describe('web UI in Chromium', () => {
     await eventually(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(bg).toBe('rgb(15, 20, 25)');
+  });
+
+  it('follows prefers-color-scheme and stacks the panels on a narrow screen', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await open();
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(15, 20, 25)');
+    const keys = await page.getByRole('heading', { name: 'Keys', exact: true }).boundingBox();
+    const feed = await page.getByRole('heading', { name: 'Live changes' }).boundingBox();
+    expect(feed && keys && feed.y > keys.y && Math.abs(feed.x - keys.x) < 5).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   });
 
   it.runIf(SCREENSHOT)('takes a screenshot of the main screen', async () => {
