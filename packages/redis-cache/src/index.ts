@@ -1,0 +1,2 @@
+export * from './redis-cache.js';
+export * from './versioned-set.js';
