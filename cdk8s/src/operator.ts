@@ -36,8 +36,14 @@ export const OperatorSettingsSchema = Type.Object({
   replicas: Type.Integer({ default: 2, minimum: 1, maximum: 5, description: 'Operator replicas; one leads (Lease).' }),
   resources: Type.Object(
     {
-      requests: Type.Record(Type.String(), Type.String(), { default: { cpu: '50m', memory: '128Mi' } }),
-      limits: Type.Record(Type.String(), Type.String(), { default: { cpu: '500m', memory: '512Mi' } }),
+      requests: Type.Record(Type.String(), Type.String(), {
+        default: { cpu: '50m', memory: '128Mi' },
+        description: 'Resources the scheduler reserves.',
+      }),
+      limits: Type.Record(Type.String(), Type.String(), {
+        default: { cpu: '500m', memory: '512Mi' },
+        description: 'Hard limits (cpu and memory).',
+      }),
     },
     { default: {}, description: 'Compute resources of the operator container.' },
   ),

@@ -7,17 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { chartFiles } from '../src/charts/chart-files.js';
 import { defaultPlatformValues, type Values, valuesToSpec } from '../src/charts/values.js';
-import { KVersePlatform } from '../src/index.js';
+import { KVerseOperatorChart, KVersePlatform } from '../src/index.js';
 import type { K8sObject } from './support.js';
 import { clusterTool } from './tools.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const helm = clusterTool('helm');
 
-function helmTemplate(chart: string, values: Values = {}, extra: string[] = []): K8sObject[] {
+function helmTemplate(chart: string, values: Values = {}, extra: string[] = [], release = 'kverse'): K8sObject[] {
   const file = join(mkdtempSync(join(tmpdir(), 'kverse-values-')), 'values.json');
   writeFileSync(file, JSON.stringify(values));
-  const out = execFileSync(helm, ['template', 'kverse', resolve(root, chart), '-f', file, ...extra], {
+  const out = execFileSync(helm, ['template', release, resolve(root, chart), '-f', file, ...extra], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -121,5 +121,38 @@ describe('charts/kverse', () => {
     expect(execFileSync(helm, ['lint', '--strict', resolve(root, 'charts/kverse')], { encoding: 'utf8' })).toMatch(
       /0 chart\(s\) failed/,
     );
+  });
+});
+
+describe('charts/kverse-operator', () => {
+  const render = (values: Values) =>
+    helmTemplate('charts/kverse-operator', values, ['--namespace', 'kverse-system'], 'kverse-operator');
+  const synth = (settings: Values) =>
+    Testing.synth(new KVerseOperatorChart(Testing.app(), 'operator', { namespace: 'kverse-system', settings }));
+
+  it.each([
+    ['default values', {}],
+    [
+      'replicas, image and monitoring',
+      {
+        replicas: 3,
+        version: '2.0.0',
+        image: { registry: 'r.example' },
+        monitoring: { serviceMonitor: true, dashboard: true },
+      },
+    ],
+  ])('renders the synth for %s', (_, values) => {
+    expect(sorted(render(values))).toEqual(sorted(synth(values)));
+  });
+
+  it('ships the KVStore CRD from packages/crd in crds/', () => {
+    const out = execFileSync(helm, ['show', 'crds', resolve(root, 'charts/kverse-operator')], { encoding: 'utf8' });
+    expect(out).toContain('name: kvstores.kverse.dev');
+  });
+
+  it('passes helm lint --strict', () => {
+    expect(
+      execFileSync(helm, ['lint', '--strict', resolve(root, 'charts/kverse-operator')], { encoding: 'utf8' }),
+    ).toMatch(/0 chart\(s\) failed/);
   });
 });

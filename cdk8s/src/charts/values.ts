@@ -91,7 +91,7 @@ function pickSchema(node: JsonSchema, tree: ValueTree | true): JsonSchema {
 }
 
 /** JSON Schema without the Kubernetes extensions and defaults (values.yaml holds the defaults). */
-function clean(node: JsonSchema): JsonSchema {
+export function clean(node: JsonSchema): JsonSchema {
   const out: JsonSchema = {};
   for (const [k, v] of Object.entries(node)) {
     if (k.startsWith('x-kubernetes-') || k === 'default') continue;
