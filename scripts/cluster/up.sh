@@ -45,10 +45,13 @@ kubectl_() { "$(kube_dir)/kubectl" --kubeconfig "${KUBECONFIG_PATH}" "$@"; }
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# free_port TAKEN... -> a port nobody listens on, outside the kernel's ephemeral range
+# (32768+) so an outgoing connection cannot be holding it when a component restarts.
 free_port() {
   local port tries
   for tries in $(seq 1 200); do
-    port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+    port=$((20000 + RANDOM % 12000))
+    [[ " $* " == *" ${port} "* ]] && continue
     port_in_use "${port}" || { printf '%s\n' "${port}"; return; }
   done
   die "no free TCP port found after ${tries} tries"
@@ -56,15 +59,18 @@ free_port() {
 
 # Ports are chosen once per cluster dir and reused, so restarts keep the kubeconfig valid.
 load_ports() {
+  local name port taken=()
   if [[ ! -f "${PORTS_FILE}" ]]; then
-    {
-      echo "APISERVER_PORT=${KVERSE_APISERVER_PORT:-$(free_port)}"
-      echo "ETCD_PORT=$(free_port)"
-      echo "ETCD_PEER_PORT=$(free_port)"
-      echo "KCM_PORT=$(free_port)"
-      echo "SCHEDULER_PORT=$(free_port)"
-      echo "KWOK_PORT=$(free_port)"
-    } >"${PORTS_FILE}"
+    for name in APISERVER_PORT ETCD_PORT ETCD_PEER_PORT KCM_PORT SCHEDULER_PORT KWOK_PORT; do
+      if [[ "${name}" == APISERVER_PORT && -n "${KVERSE_APISERVER_PORT:-}" ]]; then
+        port="${KVERSE_APISERVER_PORT}"
+      else
+        port="$(free_port "${taken[@]}")"
+      fi
+      taken+=("${port}")
+      echo "${name}=${port}"
+    done >"${PORTS_FILE}.tmp"
+    mv "${PORTS_FILE}.tmp" "${PORTS_FILE}"
   fi
   # shellcheck disable=SC1090
   source "${PORTS_FILE}"
@@ -345,7 +351,7 @@ apply_objects() {
 nodes_ready() {
   local ready
   ready="$(kubectl_ get nodes -l type=kwok \
-    -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True)"
+    -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True || true)"
   ((ready >= NODE_COUNT))
 }
 
