@@ -50,6 +50,8 @@ export async function startGrpcKv(config: GrpcKvConfig, deps: GrpcKvDeps): Promi
     'grpc.max_receive_message_length': limits.maxKeyBytes + limits.maxValueBytes + 1024,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
+    // Channelz is not served here, and its per-call bookkeeping costs CPU on every request.
+    'grpc.enable_channelz': 0,
   });
   const service = new KvGrpcService({
     dataPlane: deps.dataPlane,
