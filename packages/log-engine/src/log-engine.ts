@@ -10,10 +10,11 @@ import {
   type ListPage,
   type Mutation,
 } from '@kverse/kv-core';
-import { createLogger, type Logger } from '@kverse/runtime';
+import { createLogger, type Logger, type Registry } from '@kverse/runtime';
 import { DirLock } from './dir-lock.js';
 import { GroupCommit } from './group-commit.js';
 import { type MemTable, nextEntry, type TableEntry } from './memtable.js';
+import { LogEngineMetrics } from './metrics.js';
 import { validateMutation } from './mutation-check.js';
 import { recover } from './recovery.js';
 import { SnapshotScheduler, type SnapshotTrigger } from './snapshot-scheduler.js';
@@ -41,6 +42,8 @@ export interface LogEngineOptions {
   readonly limits?: KvLimits;
   /** @default a pino logger named `log-engine` at level `info` */
   readonly logger?: Logger;
+  /** Registry for the `kverse_log_engine_*` metrics. @default none (not exported) */
+  readonly metrics?: Registry;
 }
 
 /** Counters since open, for metrics and the benchmark. */
@@ -118,6 +121,9 @@ export class LogEngine implements KvEngine {
   private readonly unsynced = new Map<string, TableEntry>();
   private readonly limits: KvLimits;
   private applied = 0;
+  // Mutations written since the last fsync started, for the mutations-per-fsync histogram.
+  private unsyncedCount = 0;
+  private readonly metrics: LogEngineMetrics | undefined;
   private closing: Promise<void> | undefined;
   private failure: KvError | undefined;
 
@@ -132,6 +138,13 @@ export class LogEngine implements KvEngine {
     private readonly snapshots: SnapshotScheduler,
   ) {
     this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.metrics =
+      options.metrics &&
+      new LogEngineMetrics(options.metrics, {
+        keys: () => table.size,
+        tombstones: () => table.tombstoneCount,
+        snapshots: () => snapshots.written,
+      });
     this.commits = new GroupCommit<Request, Outcome, Prepared>({
       maxRequests: sync === 'per-write' ? 1 : Number.POSITIVE_INFINITY,
       maxGroupBytes: MAX_GROUP_BYTES,
@@ -139,7 +152,7 @@ export class LogEngine implements KvEngine {
       sizeOf: (req) => (req.kind === 'apply' ? req.bytes : 0),
       isBarrier: (req) => req.kind !== 'apply',
       prepare: (group) => this.prepare(group as ReadonlyArray<Request & { kind: 'apply' }>),
-      sync: () => this.wal.sync(),
+      sync: () => this.syncLog(),
       finish: (prepared) => this.finish(prepared),
       runBarrier: (req) => this.runBarrier(req),
       wantsDrain: () => this.wal.full || this.snapshots.due(),
@@ -248,9 +261,18 @@ export class LogEngine implements KvEngine {
       const frame = encodeMutations(taken);
       this.wal.write(frame);
       this.snapshots.record(taken.length, frame.length);
+      this.metrics?.written(taken.length, frame.length);
+      this.unsyncedCount += taken.length;
       for (const [key, entry] of entries) this.unsynced.set(key, entry);
     }
     return { entries, results, applied, count: taken.length };
+  }
+
+  private async syncLog(): Promise<void> {
+    const covered = this.unsyncedCount;
+    this.unsyncedCount = 0;
+    const started = performance.now();
+    if (await this.wal.sync()) this.metrics?.synced(covered, (performance.now() - started) / 1000);
   }
 
   /** Installs a group once durable and tells the listeners. */

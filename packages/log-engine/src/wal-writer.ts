@@ -69,12 +69,16 @@ export class WalWriter {
     this.unsynced = true;
   }
 
-  /** Makes every frame written before the call durable (a no-op with fsync off). */
-  async sync(): Promise<void> {
-    if (!this.options.fsync || !this.unsynced) return;
+  /**
+   * Makes every frame written before the call durable. Returns whether it called fdatasync (not with fsync off or
+   * nothing written since the last).
+   */
+  async sync(): Promise<boolean> {
+    if (!this.options.fsync || !this.unsynced) return false;
     this.unsynced = false;
     await datasync(this.handle.fd);
     this.stats.fsyncs += 1;
+    return true;
   }
 
   /** Writes a frame and syncs it. */
