@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KvEngine } from '@kverse/kv-core';
+import { RedisCache } from '@kverse/redis-cache';
 import type { ConfigOf, Logger, Registry } from '@kverse/runtime';
 import { SqlEngine } from '@kverse/sql-engine';
 import type { consumerConfigSpec } from './config.js';
@@ -14,7 +15,7 @@ export interface ConsumerDeps {
   readonly metrics: Registry;
   /** The engine to apply to. @default a SqlEngine on `config.databaseUrl` (closed with the consumer) */
   readonly engine?: KvEngine;
-  /** The cache to keep in step after each commit. */
+  /** The cache to keep in step after each commit. @default a RedisCache on `config.redisUrl` when set */
   readonly cache?: ChangeSink;
 }
 
@@ -32,6 +33,11 @@ export interface RunningConsumer {
 export async function startConsumer(config: ConsumerConfig, deps: ConsumerDeps): Promise<RunningConsumer> {
   const logger = deps.logger.child({ component: 'consumer' });
   const engine = deps.engine ?? (await SqlEngine.open({ url: config.databaseUrl, logger }));
+  const ownCache =
+    !deps.cache && config.redisUrl
+      ? new RedisCache(engine, { url: config.redisUrl, logger, metrics: deps.metrics })
+      : undefined;
+  const cache = deps.cache ?? ownCache;
   const consumer = new WriteConsumer({
     amqpUrl: config.amqpUrl,
     partitions: config.partitions,
@@ -39,7 +45,7 @@ export async function startConsumer(config: ConsumerConfig, deps: ConsumerDeps):
     maxBatch: config.maxBatch,
     maxAttempts: config.maxAttempts,
     engine,
-    ...(deps.cache ? { cache: deps.cache } : {}),
+    ...(cache ? { cache } : {}),
     metrics: createConsumerMetrics(deps.metrics),
     logger,
   });
@@ -71,6 +77,7 @@ export async function startConsumer(config: ConsumerConfig, deps: ConsumerDeps):
     async close() {
       await consumer.drain();
       await closeServer(server);
+      await ownCache?.close();
       if (!deps.engine) await engine.close();
       logger.info('consumer drained and stopped');
     },

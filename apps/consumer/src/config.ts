@@ -5,6 +5,12 @@ import { Type } from 'typebox';
 export const consumerConfigSpec = defineConfig({
   databaseUrl: setting('DATABASE_URL', Type.String({ minLength: 1 }), 'PostgreSQL/CockroachDB URL', true),
   amqpUrl: setting('AMQP_URL', Type.String({ minLength: 1 }), 'RabbitMQ URL', true),
+  redisUrl: setting(
+    'REDIS_URL',
+    Type.Optional(Type.String({ minLength: 1 })),
+    'Redis URL of the read cache to keep in step',
+    true,
+  ),
   port: setting(
     'KVERSE_CONSUMER_PORT',
     Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),

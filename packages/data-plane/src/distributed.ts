@@ -1,5 +1,6 @@
 import { AmqpChangeSource, AmqpWritePath } from '@kverse/amqp-write-path';
 import { DEFAULT_LIMITS, HybridClock, type KvEngine, type KvReader } from '@kverse/kv-core';
+import { RedisCache } from '@kverse/redis-cache';
 import type { ConfigOf, Logger, ReadinessCheck } from '@kverse/runtime';
 import { SqlEngine } from '@kverse/sql-engine';
 import { defaultWriterId } from './config.js';
@@ -11,22 +12,35 @@ import { WatchHub } from './watch-hub.js';
 
 export type DistributedConfig = ConfigOf<typeof distributedConfigSpec>;
 
-/** A cache in front of the engine (the Redis cache); opened by the caller so this package needs no Redis client. */
-export interface ReadCache {
-  readonly reader: KvReader;
-  readonly readiness: ReadinessCheck;
-  close(): Promise<void>;
-}
-
-export interface DistributedOptions {
-  /** Builds the cache in front of `engine` when a cache is configured. */
-  readonly openCache?: (engine: KvReader) => Promise<ReadCache>;
+/** Opens the Redis cache in front of `engine` when REDIS_URL or REDIS_SENTINELS is set (also used by apps/consumer). */
+export async function openRedisCache(
+  services: DistributedConfig,
+  engine: KvReader,
+  logger: Logger,
+): Promise<RedisCache | undefined> {
+  if (!services.redisUrl && !services.redisSentinels?.length) return undefined;
+  const cache = new RedisCache(engine, {
+    ...(services.redisUrl ? { url: services.redisUrl } : {}),
+    ...(services.redisSentinels?.length
+      ? {
+          sentinels: services.redisSentinels.map((s) => {
+            const [host = '', port = '26379'] = s.split(':');
+            return { host, port: Number(port) };
+          }),
+          sentinelName: services.redisSentinelName,
+        }
+      : {}),
+    logger: logger.child({ component: 'redis-cache' }),
+  });
+  // A cache that is down at start-up is not fatal: reads go to the database until it answers.
+  if (!(await cache.connected())) logger.warn('Redis not reachable yet; reads go to the database');
+  return cache;
 }
 
 /**
  * The data plane with each role chosen by configuration (DESIGN.md §2): the SQL engine when `DATABASE_URL` is set
- * (else the log engine), the RabbitMQ write path and `kv.changes` stream when `AMQP_URL` is set (else the in-process
- * queue and the engine's own notifications), and the cache from `openCache` when given. With nothing set this is the
+ * (else the log engine), the Redis cache when `REDIS_URL`/`REDIS_SENTINELS` is set, the RabbitMQ write path and `kv.changes` stream when `AMQP_URL` is set (else the in-process
+ * queue and the engine's own notifications). With nothing set this is the
  * embedded data plane.
  *
  * With `AMQP_URL`, writes are applied by apps/consumer, not by this process.
@@ -35,9 +49,9 @@ export async function openDistributedDataPlane(
   config: DataPlaneConfig,
   services: DistributedConfig,
   logger: Logger,
-  options: DistributedOptions = {},
 ): Promise<OpenedDataPlane> {
-  if (!services.databaseUrl && !services.amqpUrl && !options.openCache) return openEmbeddedDataPlane(config, logger);
+  const wantsCache = Boolean(services.redisUrl || services.redisSentinels?.length);
+  if (!services.databaseUrl && !services.amqpUrl && !wantsCache) return openEmbeddedDataPlane(config, logger);
   if (services.amqpUrl && !services.databaseUrl) {
     throw new Error('AMQP_URL needs DATABASE_URL: the consumers apply writes to the SQL database the API reads');
   }
@@ -60,12 +74,14 @@ export async function openDistributedDataPlane(
     }
     closers.push(() => engine.close());
 
-    const cache = options.openCache ? await options.openCache(engine) : undefined;
+    const cache = await openRedisCache(services, engine, logger);
     if (cache) {
       closers.unshift(() => cache.close());
-      readiness.push(cache.readiness);
+      readiness.push({ name: 'redis-cache', required: false, check: () => cache.ping() });
     }
 
+    const offCache =
+      !services.amqpUrl && cache ? engine.onApplied((applied) => void cache.applyChanges(applied)) : () => {};
     let writePath: AmqpWritePath | LocalWritePath;
     let changes: AmqpChangeSource | KvEngine;
     if (services.amqpUrl) {
@@ -89,11 +105,13 @@ export async function openDistributedDataPlane(
     } else {
       writePath = new LocalWritePath(engine);
       changes = engine;
+      // Writes applied in this process keep the cache in step themselves.
+      if (cache) closers.unshift(async () => offCache());
     }
 
     const clock = new HybridClock({ writer: config.writerId ?? defaultWriterId() });
     const dataPlane = new DataPlane({
-      reader: cache?.reader ?? engine,
+      reader: cache ?? engine,
       writePath,
       changes,
       hub: new WatchHub({ retention: config.watchRetention, maxPending: config.watchBuffer }),

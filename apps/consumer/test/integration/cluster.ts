@@ -13,6 +13,7 @@ import { consumerConfigSpec } from '../../src/config.js';
 /** Test services; `scripts/services/{postgres,rabbitmq}.sh` provide the defaults. */
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://kverse:kverse@127.0.0.1:5432/kverse';
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const logger = createLogger({ name: 'consumer-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -38,6 +39,7 @@ export function openConsumer(env: Record<string, string> = {}): Promise<RunningC
   const config = parseConfig(consumerConfigSpec, {
     DATABASE_URL,
     AMQP_URL,
+    REDIS_URL,
     KVERSE_CONSUMER_PORT: '0',
     HOST: '127.0.0.1',
     ...env,
@@ -48,7 +50,7 @@ export function openConsumer(env: Record<string, string> = {}): Promise<RunningC
 export function openDataPlane(): Promise<OpenedDataPlane> {
   return openDistributedDataPlane(
     parseConfig(dataPlaneConfigSpec, {}),
-    parseConfig(distributedConfigSpec, { DATABASE_URL, AMQP_URL }),
+    parseConfig(distributedConfigSpec, { DATABASE_URL, AMQP_URL, REDIS_URL }),
     logger,
   );
 }

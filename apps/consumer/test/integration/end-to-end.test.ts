@@ -3,9 +3,10 @@ import { DEAD_LETTER_QUEUE, partitionQueue, REASON_HEADER } from '@kverse/amqp-w
 import type { OpenedDataPlane } from '@kverse/data-plane';
 import type { Mutation } from '@kverse/kv-core';
 import amqp from 'amqplib';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningConsumer } from '../../src/app.js';
-import { AMQP_URL, openConsumer, openDataPlane, requireServices, storedVersion } from './cluster.js';
+import { AMQP_URL, openConsumer, openDataPlane, REDIS_URL, requireServices, storedVersion } from './cluster.js';
 
 // Two API-side data planes (what two apps/api replicas run) and two consumers share one dataset.
 describe('distributed data plane end to end: API → RabbitMQ → consumer → PostgreSQL', () => {
@@ -71,6 +72,10 @@ describe('distributed data plane end to end: API → RabbitMQ → consumer → P
       expect((await a().get(key))?.version).toBe(highest.get(key));
       expect((await b().get(key))?.version).toBe(highest.get(key));
     }
+    // The cache (filled by those GETs, updated by the consumers) holds the same versions.
+    const redis = new Redis(REDIS_URL);
+    for (const key of keys) expect(await redis.hget(`kverse:kv:${key}`, 'v')).toBe(String(highest.get(key)));
+    redis.disconnect();
   });
 
   it('dead-letters garbage and wrong-schema messages with the reason, and keeps going', async () => {
