@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiConfigSpec, startApi } from '@kverse/api';
-import { dataPlaneConfigSpec, openEmbeddedDataPlane } from '@kverse/data-plane';
+import { type DataPlane, dataPlaneConfigSpec, openEmbeddedDataPlane } from '@kverse/data-plane';
 import { createLogger, createMetricsRegistry, parseConfig } from '@kverse/runtime';
 import { type Browser, chromium } from 'playwright-core';
 
@@ -25,6 +25,10 @@ export function ensureWebBuild(): void {
 export interface UiServer {
   /** Base URL of the API, e.g. http://127.0.0.1:41234 */
   readonly url: string;
+  /** The data plane behind the API; it stays open across {@link UiServer.restartApi}. */
+  readonly dataPlane: DataPlane;
+  /** Stops the REST API as a shutdown does (watch streams end), runs `whileDown`, and starts it on the same port. */
+  restartApi(whileDown?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,14 +41,22 @@ export async function startUiServer(): Promise<UiServer> {
     parseConfig(dataPlaneConfigSpec, { KVERSE_DATA_DIR: dataDir, KVERSE_FSYNC: 'none' }),
     logger,
   );
-  const api = await startApi(parseConfig(apiConfigSpec, { PORT: '0', HOST: '127.0.0.1', KVERSE_WEB_ROOT: WEB_DIST }), {
-    dataPlane: opened.dataPlane,
-    logger,
-    metrics: createMetricsRegistry(),
-    readiness: opened.readiness,
-  });
+  const start = (port: number) =>
+    startApi(parseConfig(apiConfigSpec, { PORT: String(port), HOST: '127.0.0.1', KVERSE_WEB_ROOT: WEB_DIST }), {
+      dataPlane: opened.dataPlane,
+      logger,
+      metrics: createMetricsRegistry(),
+      readiness: opened.readiness,
+    });
+  let api = await start(0);
   return {
     url: api.url,
+    dataPlane: opened.dataPlane,
+    async restartApi(whileDown) {
+      await api.close();
+      await whileDown?.();
+      api = await start(api.port);
+    },
     async close() {
       await api.close();
       await opened.close();

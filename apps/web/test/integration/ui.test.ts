@@ -133,6 +133,21 @@ describe('web UI in Chromium', () => {
     await eventually(() => page.getByText(/Deleted at/).count()).toBe(1);
   });
 
+  it('shows the watch reconnecting across an API restart and resumes without missing a change', async () => {
+    await open();
+    await httpPut(server.url, 'resume/a', 'before');
+    await eventually(() => keyButton('resume/a').count()).toBe(1);
+    await server.restartApi(async () => {
+      await eventually(() => page.getByTestId('watch-state').textContent()).toMatch(/Reconnecting|Disconnected/);
+      // Written while no API serves: only a resumed watch (Last-Event-ID) or a reload can show it.
+      await server.dataPlane.put('resume/b', 'while down', { waitAppliedMs: 5000 });
+    });
+    await eventually(() => keyButton('resume/b').count()).toBe(1);
+    await eventually(() => page.getByTestId('watch-state').textContent()).toBe('Live');
+    await httpPut(server.url, 'resume/c', 'after');
+    await eventually(() => keyButton('resume/c').count()).toBe(1);
+  });
+
   it('writes without ?wait=applied when asked, and shows a pending write turning applied through the watch', async () => {
     await open();
     // The embedded data plane applies before it answers; answer `pending` as a queued data plane would.
