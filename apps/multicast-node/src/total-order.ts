@@ -1,12 +1,14 @@
 import { Membership } from './membership.js';
-import { type Delivery, type OrderingContext, type OrderingLayer, type OrderingStatus, originKey } from './ordering.js';
+import { OrderBatcher } from './order-batcher.js';
+import { type LogEntry, OrderLog } from './order-log.js';
+import type { Delivery, OrderingContext, OrderingLayer, OrderingStatus } from './ordering.js';
+import { PendingCommands } from './pending-commands.js';
+import { Takeover } from './takeover.js';
 import {
   type Command,
   type Datagram,
   type DataMessage,
   type HeartbeatMessage,
-  MAX_ORDER_ENTRIES,
-  type OrderEntry,
   type OrderMessage,
   type Origin,
   WIRE_VERSION,
@@ -25,42 +27,7 @@ export interface TotalOrderTiming {
 /** How many orders one retransmission request asks for: bounds the burst a sequencer sends in answer. */
 const NACK_BATCH = 64;
 
-/**
- * Retry periods before an unordered command is first sent again. Under load the sequencer may take several retry
- * periods to order a command; resending it sooner only adds copies for the sequencer to discard.
- */
-const FIRST_RESEND_RETRIES = 4;
-
-// Upper bounds of an order's JSON around its entries, and of an entry around its command (ids ≤ 64 characters),
-// so a batch never exceeds the datagram limit.
-const ORDER_HEADER_BYTES = 200;
-const ENTRY_OVERHEAD_BYTES = 200;
-
-/** Room an order needs around one command: a command within `maxDatagramBytes` minus this can always be ordered. */
-export const ORDER_OVERHEAD_BYTES = ORDER_HEADER_BYTES + ENTRY_OVERHEAD_BYTES;
-
 type Role = 'follower' | 'candidate' | 'sequencer';
-
-interface LogEntry {
-  readonly origin: Origin;
-  readonly cmd: Command;
-  /** Epoch of the sequencer that assigned the number; kept so a retransmission is byte-for-byte the same order. */
-  readonly epoch: number;
-}
-
-interface PendingCommand {
-  readonly cmd: Command;
-  nextSendAt: number;
-  attempts: number;
-}
-
-interface Takeover {
-  readonly startedAt: number;
-  /** Members alive when the takeover began (the failed sequencer excluded): their `sync` is awaited. */
-  readonly waitFor: ReadonlySet<string>;
-  readonly syncs: Map<string, number>;
-  fetchStartedAt?: number;
-}
 
 /**
  * `ORDERING=total`: a fixed sequencer with failover. The design, its assumptions and its limits are in the README
@@ -75,22 +42,17 @@ export class TotalOrder implements OrderingLayer {
   private leader: string | null = null;
   /** True once the current leader has announced itself as an active sequencer (not a candidate). */
   private leaderActive = false;
-  private readonly log = new Map<number, LogEntry>();
-  private high = 0;
-  private delivered = 0;
+  private readonly log = new OrderLog();
+  private readonly batcher: OrderBatcher;
   private leaderHigh = 0;
   private deliveredAtLastRepair = 0;
-  /** `from/inc` → highest `seq` of that sender present in the log; numbers each sender's commands in FIFO order. */
-  private readonly senderHigh = new Map<string, number>();
-  private readonly deliveredOrigins = new Set<string>();
-  private readonly pending = new Map<number, PendingCommand>();
+  private readonly pending: PendingCommands;
   private seq = 0;
   private nextGseq = 1;
   /** Sequencer: commands that arrived before an earlier command of the same sender. */
   private readonly held = new Map<string, Map<number, DataMessage>>();
   private readonly resentAt = new Map<number, number>();
   private takeover: Takeover | undefined;
-  private outbox: { epoch: number; gseq: number; entries: OrderEntry[]; bytes: number } | undefined;
   private readonly members: Membership;
   private startedAt = 0;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -105,6 +67,8 @@ export class TotalOrder implements OrderingLayer {
     private readonly now: () => number = Date.now,
   ) {
     this.members = new Membership(ctx.nodeId, timing.failureTimeoutMs);
+    this.pending = new PendingCommands(timing.retryMs, timing.failureTimeoutMs / 2);
+    this.batcher = new OrderBatcher(ctx.maxDatagramBytes, (batch) => this.send({ t: 'order', ...batch }));
   }
 
   start(): void {
@@ -130,11 +94,7 @@ export class TotalOrder implements OrderingLayer {
 
   submit(cmd: Command): Origin {
     this.seq++;
-    this.pending.set(this.seq, {
-      cmd,
-      nextSendAt: this.now() + FIRST_RESEND_RETRIES * this.timing.retryMs,
-      attempts: 0,
-    });
+    this.pending.add(this.seq, cmd, this.now());
     this.sendData(this.seq, cmd);
     return { from: this.ctx.nodeId, inc: this.ctx.incarnation, seq: this.seq };
   }
@@ -145,8 +105,8 @@ export class TotalOrder implements OrderingLayer {
       role: this.role,
       epoch: this.epoch,
       sequencer: this.leader,
-      high: this.role === 'sequencer' ? this.nextGseq - 1 : this.high,
-      delivered: this.delivered,
+      high: this.role === 'sequencer' ? this.nextGseq - 1 : this.log.high,
+      delivered: this.log.delivered,
       pending: this.pending.size,
       members: [this.ctx.nodeId, ...this.members.aliveOthers(this.now())].sort(),
     };
@@ -171,11 +131,11 @@ export class TotalOrder implements OrderingLayer {
       case 'takeover':
         if (m.from !== this.ctx.nodeId && this.beats(m.epoch, m.from)) this.follow(m.epoch, m.from, 'takeover');
         if (m.epoch === this.epoch && this.leader === m.from && m.from !== this.ctx.nodeId) {
-          this.send({ t: 'sync', epoch: this.epoch, high: this.high });
+          this.send({ t: 'sync', epoch: this.epoch, high: this.log.high });
         }
         return;
       case 'sync':
-        if (this.role === 'candidate' && m.epoch === this.epoch) this.takeover?.syncs.set(m.from, m.high);
+        if (this.role === 'candidate' && m.epoch === this.epoch) this.takeover?.recordSync(m.from, m.high);
         return;
     }
   }
@@ -200,12 +160,9 @@ export class TotalOrder implements OrderingLayer {
     // sequencer that has not noticed yet cannot slip in numbers the new one will reuse.
     if (!fromLeader && this.role !== 'candidate') return;
     m.entries.forEach((e, i) => {
-      const gseq = m.gseq + i;
-      if (this.log.has(gseq)) {
+      if (!this.insert(m.gseq + i, { origin: e.origin, cmd: e.cmd, epoch: m.epoch })) {
         this.ctx.events?.duplicate?.('order');
-        return;
       }
-      this.insert(gseq, { origin: e.origin, cmd: e.cmd, epoch: m.epoch });
     });
     this.deliverReady();
   }
@@ -221,10 +178,10 @@ export class TotalOrder implements OrderingLayer {
       // One resend serves every member missing it (it is multicast): skip numbers resent a moment ago.
       if (!entry || now - (this.resentAt.get(g) ?? -Infinity) < this.timing.retryMs / 2) continue;
       this.resentAt.set(g, now);
-      this.sendOrder(g, entry);
+      this.batcher.add(g, entry);
       count++;
     }
-    this.flushOrders();
+    this.batcher.flush();
     if (this.resentAt.size > 4 * NACK_BATCH) this.resentAt.clear();
     if (count > 0) this.ctx.events?.retransmitted?.(count);
   }
@@ -234,7 +191,7 @@ export class TotalOrder implements OrderingLayer {
   private onData(m: DataMessage): void {
     if (this.role !== 'sequencer') return;
     const sender = `${m.from}/${m.inc}`;
-    const next = (this.senderHigh.get(sender) ?? 0) + 1;
+    const next = this.log.nextSeqOf(m.from, m.inc);
     if (m.seq < next) {
       this.ctx.events?.duplicate?.('data');
       return;
@@ -259,32 +216,22 @@ export class TotalOrder implements OrderingLayer {
     const gseq = this.nextGseq++;
     const entry = { origin, cmd, epoch: this.epoch };
     this.insert(gseq, entry);
-    this.sendOrder(gseq, entry);
+    this.batcher.add(gseq, entry);
     this.deliverReady();
   }
 
   // --- log and delivery ------------------------------------------------------------------------------------
 
-  private insert(gseq: number, entry: LogEntry): void {
-    this.log.set(gseq, entry);
-    if (gseq > this.high) this.high = gseq;
-    const sender = `${entry.origin.from}/${entry.origin.inc}`;
-    if (entry.origin.seq > (this.senderHigh.get(sender) ?? 0)) this.senderHigh.set(sender, entry.origin.seq);
+  private insert(gseq: number, entry: LogEntry): boolean {
+    if (!this.log.insert(gseq, entry)) return false;
     if (entry.origin.from === this.ctx.nodeId && entry.origin.inc === this.ctx.incarnation) {
       this.pending.delete(entry.origin.seq);
     }
+    return true;
   }
 
   private deliverReady(): void {
-    for (let entry = this.log.get(this.delivered + 1); entry; entry = this.log.get(this.delivered + 1)) {
-      this.delivered++;
-      if (entry.cmd.op === 'NOOP') continue;
-      const key = originKey(entry.origin);
-      // The same command under two numbers (re-sent across a failover) is applied once, at its first number.
-      if (this.deliveredOrigins.has(key)) continue;
-      this.deliveredOrigins.add(key);
-      this.handler?.({ origin: entry.origin, cmd: entry.cmd, gseq: this.delivered });
-    }
+    this.log.deliverReady((delivery) => this.handler?.(delivery));
   }
 
   // --- timers ----------------------------------------------------------------------------------------------
@@ -310,26 +257,19 @@ export class TotalOrder implements OrderingLayer {
     if (this.role === 'candidate') this.advanceTakeover();
   }
 
-  private resendPending(now_: boolean): void {
+  private resendPending(all: boolean): void {
     if (this.leader === null || this.role === 'candidate') return;
-    const now = this.now();
-    for (const [seq, p] of this.pending) {
-      if (!now_ && now < p.nextSendAt) continue;
-      this.sendData(seq, p.cmd);
-      // Back off: a command waits behind a busy sequencer, and resending it in full every tick would only
-      // add to that queue. Capped so a lost resend is retried well within a failure timeout.
-      p.attempts++;
-      p.nextSendAt = now + Math.min(this.timing.retryMs * 2 ** p.attempts, this.timing.failureTimeoutMs / 2);
-    }
+    this.pending.resend(this.now(), all, (seq, cmd) => this.sendData(seq, cmd));
   }
 
   private repairGaps(): void {
-    const known = Math.max(this.high, this.leaderHigh);
-    const stalled = this.delivered === this.deliveredAtLastRepair;
-    this.deliveredAtLastRepair = this.delivered;
+    const known = Math.max(this.log.high, this.leaderHigh);
+    const delivered = this.log.delivered;
+    const stalled = delivered === this.deliveredAtLastRepair;
+    this.deliveredAtLastRepair = delivered;
     // A gap that persists across one retry period is a loss, not a datagram still in flight.
-    if (this.role === 'sequencer' || this.leader === null || this.delivered >= known || !stalled) return;
-    const first = this.delivered + 1;
+    if (this.role === 'sequencer' || this.leader === null || delivered >= known || !stalled) return;
+    const first = delivered + 1;
     const last = Math.min(known, first + NACK_BATCH - 1);
     this.send({ t: 'nack', epoch: this.epoch, first, last });
     this.ctx.events?.nackSent?.(last - first + 1);
@@ -344,44 +284,38 @@ export class TotalOrder implements OrderingLayer {
     this.leaderActive = false;
     this.role = 'candidate';
     const waitFor = new Set(this.members.aliveOthers(now).filter((id) => id !== failed));
-    this.takeover = { startedAt: now, waitFor, syncs: new Map([[this.ctx.nodeId, this.high]]) };
+    this.takeover = new Takeover(now, waitFor, this.ctx.nodeId, this.log.high, this.timing.failureTimeoutMs);
     this.ctx.events?.sequencerChanged?.(this.epoch, this.leader, this.role);
     this.send({ t: 'takeover', epoch: this.epoch });
   }
 
   private advanceTakeover(): void {
-    const t = this.takeover!;
     const now = this.now();
-    const silent = [...t.waitFor].filter((id) => !t.syncs.has(id) && this.members.alive(id, now));
-    if (silent.length > 0 && now - t.startedAt < this.timing.failureTimeoutMs) {
+    const step = this.takeover!.step(now, this.log.delivered, (id) => this.members.alive(id, now));
+    if (step.kind === 'ask') {
       this.send({ t: 'takeover', epoch: this.epoch });
       return;
     }
-    const needed = Math.max(...t.syncs.values());
-    this.leaderHigh = needed;
-    if (this.delivered < needed) {
-      t.fetchStartedAt ??= now;
-      // Keep asking (repairGaps) until every number some survivor reported is here; a number no live member
-      // can supply was seen only by the failed sequencer, and is filled with a NOOP.
-      if (now - t.fetchStartedAt < this.timing.failureTimeoutMs) return;
-    }
-    this.becomeSequencer(needed);
+    // While fetching, repairGaps asks everyone for the numbers up to `needed` that are still missing here.
+    this.leaderHigh = step.needed;
+    if (step.kind === 'done') this.becomeSequencer(step.needed);
   }
 
   private becomeSequencer(needed: number): void {
     this.role = 'sequencer';
     this.leaderActive = true;
     this.takeover = undefined;
-    this.nextGseq = this.delivered + 1;
+    this.nextGseq = this.log.delivered + 1;
     while (this.nextGseq <= needed) {
-      if (this.log.has(this.nextGseq)) {
-        this.sendOrder(this.nextGseq, this.log.get(this.nextGseq)!);
+      const held = this.log.get(this.nextGseq);
+      if (held) {
+        this.batcher.add(this.nextGseq, held);
         this.nextGseq++;
       } else {
         this.assign({ from: this.ctx.nodeId, inc: 'noop', seq: this.nextGseq }, { op: 'NOOP' });
       }
     }
-    this.nextGseq = Math.max(this.nextGseq, this.high + 1);
+    this.nextGseq = Math.max(this.nextGseq, this.log.high + 1);
     this.ctx.events?.sequencerChanged?.(this.epoch, this.leader, this.role);
     this.sendHeartbeat();
     this.resendPending(true);
@@ -401,7 +335,7 @@ export class TotalOrder implements OrderingLayer {
    */
   private follow(epoch: number, leader: string, via: 'takeover' | 'heartbeat'): void {
     // A deposed sequencer resets either way: it may have numbered commands after the takeover's collection ended.
-    const stale = (via === 'heartbeat' || this.role === 'sequencer') && this.high > 0;
+    const stale = (via === 'heartbeat' || this.role === 'sequencer') && this.log.high > 0;
     this.epoch = epoch;
     this.leader = leader;
     this.leaderActive = false;
@@ -414,64 +348,27 @@ export class TotalOrder implements OrderingLayer {
   private reset(): void {
     // Own commands this node saw numbered may be missing from the new sequencer's log: send them again (it ignores
     // the ones it already has).
-    for (const entry of this.log.values()) {
-      const { from, inc, seq } = entry.origin;
-      if (from === this.ctx.nodeId && inc === this.ctx.incarnation && !this.pending.has(seq)) {
-        this.pending.set(seq, { cmd: entry.cmd, nextSendAt: 0, attempts: 0 });
-      }
+    for (const entry of this.log.from(this.ctx.nodeId, this.ctx.incarnation)) {
+      this.pending.restore(entry.origin.seq, entry.cmd);
     }
     this.log.clear();
-    this.high = 0;
-    this.delivered = 0;
     this.deliveredAtLastRepair = 0;
     this.leaderHigh = 0;
-    this.senderHigh.clear();
-    this.deliveredOrigins.clear();
     this.held.clear();
     this.resentAt.clear();
-    this.outbox = undefined;
+    this.batcher.discard();
     this.resetHandler?.();
   }
 
   // --- sending ---------------------------------------------------------------------------------------------
 
   private sendHeartbeat(): void {
-    const high = this.role === 'sequencer' ? this.nextGseq - 1 : this.high;
+    const high = this.role === 'sequencer' ? this.nextGseq - 1 : this.log.high;
     this.send({ t: 'hb', epoch: this.epoch, leader: this.leader, role: this.role, high });
   }
 
   private sendData(seq: number, cmd: Command): void {
     this.send({ t: 'data', inc: this.ctx.incarnation, seq, cmd });
-  }
-
-  /**
-   * Queues an order for sending. Consecutive numbers of one epoch share a datagram until it is full; the batch
-   * leaves at the end of this event-loop turn, after every datagram that arrived in the same turn was numbered.
-   */
-  private sendOrder(gseq: number, entry: LogEntry): void {
-    const bytes = Buffer.byteLength(JSON.stringify(entry.cmd)) + ENTRY_OVERHEAD_BYTES;
-    const batch = this.outbox;
-    if (
-      batch &&
-      (batch.epoch !== entry.epoch ||
-        batch.gseq + batch.entries.length !== gseq ||
-        batch.entries.length >= MAX_ORDER_ENTRIES ||
-        batch.bytes + bytes > this.ctx.maxDatagramBytes)
-    ) {
-      this.flushOrders();
-    }
-    if (!this.outbox) {
-      this.outbox = { epoch: entry.epoch, gseq, entries: [], bytes: ORDER_HEADER_BYTES };
-      setImmediate(() => this.flushOrders());
-    }
-    this.outbox.entries.push({ origin: entry.origin, cmd: entry.cmd });
-    this.outbox.bytes += bytes;
-  }
-
-  private flushOrders(): void {
-    const batch = this.outbox;
-    this.outbox = undefined;
-    if (batch) this.send({ t: 'order', epoch: batch.epoch, gseq: batch.gseq, entries: batch.entries });
   }
 
   private send(body: DistributiveOmit<Datagram, 'v' | 'from'>): void {
