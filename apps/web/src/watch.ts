@@ -5,7 +5,10 @@ export type WatchState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 export interface WatchHandlers {
   onChange(change: Change): void;
   onState(state: WatchState, detail?: string): void;
-  /** A fresh stream started without resume (first connect, or after the server refused to resume): reload. */
+  /**
+   * A stream started without resume (the first one, or a new one after the server refused to resume): changes made
+   * before it may be missing from what was loaded, so reload.
+   */
   onResync(): void;
 }
 
@@ -25,7 +28,7 @@ export class PrefixWatch {
     private readonly url: string,
     private readonly handlers: WatchHandlers,
   ) {
-    this.open(false);
+    this.open(true);
   }
 
   close(): void {
@@ -39,9 +42,12 @@ export class PrefixWatch {
     const source = new EventSource(this.url);
     this.source = source;
     this.handlers.onState('connecting');
+    // EventSource's own reconnects open again with Last-Event-ID; only the first open of this source is fresh.
+    let fresh = resync;
     source.addEventListener('open', () => {
       this.handlers.onState('live');
-      if (resync) this.handlers.onResync();
+      if (fresh) this.handlers.onResync();
+      fresh = false;
     });
     const onChange = (op: Change['op']) => (event: MessageEvent<string>) => {
       const data = JSON.parse(event.data) as Omit<Change, 'op'>;
