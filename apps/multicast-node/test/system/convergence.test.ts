@@ -22,9 +22,8 @@ let topology: Topology;
 
 beforeAll(async () => {
   assertBuilt();
-  const tag = `kvm${process.pid % 1000}`;
   try {
-    topology = createNetnsTopology(HOSTS, tag, 100 + (process.pid % 100));
+    topology = createNetnsTopology(HOSTS, 100 + (process.pid % 100));
     if (!hasIptables()) {
       console.warn(
         'iptables missing (scripts/test.d/50-multicast-iptables.sh installs it): loss from the fault wrapper',

@@ -42,10 +42,12 @@ const quiet = (cmd: string, args: string[]) => {
 /**
  * `n` hosts in network namespaces joined by veth pairs to one bridge (multicast snooping off, so the bridge floods
  * group traffic like a hub), each with a multicast route. The bridge has an address too, so the test process in
- * the root namespace reaches every node's HTTP side directly. Names carry `tag` so a leftover from a crashed run
- * is found and removed first.
+ * the root namespace reaches every node's HTTP side directly. Names carry this process's pid, so what a killed run
+ * left behind is recognised (its pid is gone) and removed first.
  */
-export function createNetnsTopology(n: number, tag: string, subnet: number): Topology {
+export function createNetnsTopology(n: number, subnet: number): Topology {
+  sweepStale();
+  const tag = `kvm${process.pid}`;
   const bridge = `${tag}br`;
   const nsName = (i: number) => `${tag}n${i}`;
   const destroy = () => {
@@ -127,6 +129,38 @@ export function createNetnsTopology(n: number, tag: string, subnet: number): Top
     },
     destroy,
   };
+}
+
+const STALE = /^kvm(\d+)(?:n\d+|br)$/;
+
+/** Removes namespaces and bridges of earlier runs whose process no longer exists. */
+function sweepStale(): void {
+  const names = [
+    ...run('ip', ['netns', 'list'])
+      .split('\n')
+      .map((l) => l.split(' ')[0] ?? ''),
+    ...run('ip', ['-o', 'link', 'show', 'type', 'bridge'])
+      .split('\n')
+      .map((l) => l.split(': ')[1] ?? ''),
+  ];
+  for (const name of names) {
+    const pid = STALE.exec(name)?.[1];
+    if (!pid || processExists(Number(pid))) continue;
+    if (name.endsWith('br')) quiet('ip', ['link', 'del', name]);
+    else {
+      quiet('ip', ['netns', 'del', name]);
+      rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
+    }
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The fallback: every node on 127.0.0.1 with its own ports; loss has to come from the fault wrapper. */
