@@ -76,6 +76,8 @@ export function platformValuesSchema(): JsonSchema {
       additionalProperties: false,
     };
   }
+  // Helm gives every chart a `global` value when it is used as a subchart.
+  (schema.properties as Record<string, JsonSchema>).global = { type: 'object', description: 'Helm global values.' };
   return { $schema: 'http://json-schema.org/draft-07/schema#', ...schema };
 }
 
