@@ -1,8 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { objectName } from './context.js';
+import { type ComponentProps, objectName } from './context.js';
 import { GeneratedSecret } from './credentials.js';
-import type { ComponentProps } from './kverse-app.js';
 import { commonLabels, selectorLabels } from './labels.js';
 import {
   containerSecurityContext,

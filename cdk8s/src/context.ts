@@ -9,6 +9,12 @@ export interface PlatformContext {
   readonly spec: KVStoreSpec;
 }
 
+/** Props of every construct that is one component of a platform. */
+export interface ComponentProps {
+  /** The platform this component belongs to. */
+  readonly ctx: PlatformContext;
+}
+
 /** Name of an object belonging to `component`. */
 export function objectName(ctx: PlatformContext, component: string, suffix = ''): string {
   return `${ctx.instance}-${component}${suffix ? `-${suffix}` : ''}`;

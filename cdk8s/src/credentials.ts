@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { objectName } from './context.js';
-import { APP_UID, type ComponentProps } from './kverse-app.js';
+import { type ComponentProps, objectName } from './context.js';
+import { APP_UID } from './kverse-app.js';
 import { commonLabels, selectorLabels } from './labels.js';
 import { appImage, containerSecurityContext, podSpecDefaults, TMP_MOUNT, TMP_VOLUME } from './pod.js';
 import { componentNetworkPolicy, KUBE_API_PORTS } from './policy.js';

@@ -7,7 +7,7 @@ import {
   type BackingServiceName,
   type FrontDoorAppName,
 } from './apps.js';
-import { connectionSecret, objectName, type PlatformContext } from './context.js';
+import { type ComponentProps, connectionSecret, objectName } from './context.js';
 import { commonLabels, selectorLabels } from './labels.js';
 import {
   appImage,
@@ -26,12 +26,6 @@ import { componentNetworkPolicy, type PolicyPeer, podDisruptionBudget } from './
 
 /** User id of the KVerse images (the `node` user of the Node.js base image). */
 export const APP_UID = 1000;
-
-/** Props of every construct that is one component of a platform. */
-export interface ComponentProps {
-  /** The platform this component belongs to. */
-  readonly ctx: PlatformContext;
-}
 
 export interface KVerseAppProps extends ComponentProps {
   /** Which app (a key of `spec.apps` deployed as a Deployment). */

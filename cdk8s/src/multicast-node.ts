@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MULTICAST_NODE } from './apps.js';
-import { objectName } from './context.js';
-import { APP_UID, type ComponentProps } from './kverse-app.js';
+import { type ComponentProps, objectName } from './context.js';
+import { APP_UID } from './kverse-app.js';
 import { commonLabels, selectorLabels } from './labels.js';
 import {
   appImage,

@@ -1,9 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { APPS, type FrontDoorAppName, MULTICAST_NODE } from './apps.js';
-import { objectName } from './context.js';
+import { type ComponentProps, objectName } from './context.js';
 import { DASHBOARDS, grafanaJson } from './dashboards.js';
-import type { ComponentProps } from './kverse-app.js';
 import { commonLabels, selectorLabels } from './labels.js';
 
 /**
