@@ -1,8 +1,7 @@
 /**
  * The facts about each KVerse app the manifests depend on: ports, probes, environment, which backing services it
  * talks to. Collected in one table so a change in an app (a new port, a renamed variable) is one edit here.
- * Sources: apps/<app>/src/config.ts and DESIGN.md §1–§3. The consumer app is still being built; its port and
- * variable are this table's choice until its README says otherwise.
+ * Sources: apps/<app>/src/config.ts and DESIGN.md §1–§3.
  */
 
 export type BackingServiceName = 'cache' | 'queue' | 'database';
@@ -55,13 +54,12 @@ export const APPS: Readonly<Record<FrontDoorAppName, AppDefinition>> = {
   consumer: {
     component: 'consumer',
     image: 'consumer',
-    ports: [{ name: 'http', port: 9450, protocol: 'TCP', public: false }],
+    ports: [{ name: 'http', port: 8081, protocol: 'TCP', public: false }],
     metricsPort: 'http',
     liveness: { http: { path: '/health', port: 'http' } },
     readiness: { http: { path: '/ready', port: 'http' } },
-    env: { CONSUMER_PORT: '9450', KVERSE_DATA_DIR: DATA_DIR },
+    env: { KVERSE_CONSUMER_PORT: '8081' },
     uses: { cache: 'REDIS_URL', queue: 'AMQP_URL', database: 'DATABASE_URL' },
-    dataDir: DATA_DIR,
   },
   grpcKv: {
     component: 'grpc-kv',

@@ -1,6 +1,7 @@
 /**
  * Grafana dashboards as data. Queries use the metric names the apps export (apps/api/src/plugins/metrics.ts,
- * apps/grpc-kv/src/grpc/kv-metrics.ts, apps/chat/src/telemetry/chat-telemetry.ts), RabbitMQ's own
+ * apps/consumer/src/consumer-metrics.ts, packages/redis-cache, apps/grpc-kv/src/grpc/kv-metrics.ts,
+ * apps/chat/src/telemetry/chat-telemetry.ts), RabbitMQ's own
  * rabbitmq_prometheus metrics for queue depth, and for the operator the names issue 10 lists, which the operator
  * is to export.
  */
@@ -57,7 +58,12 @@ export const DASHBOARDS: Readonly<Record<string, Dashboard>> = {
     title: 'KVerse / Write consumers',
     panels: [
       {
-        title: 'Queue lag (messages ready + unacked)',
+        title: 'Write lag (publish to commit, oldest in batch)',
+        unit: 's',
+        targets: [{ expr: 'max by (pod) (kverse_consumer_lag_seconds)', legend: '{{pod}}' }],
+      },
+      {
+        title: 'Queue depth (messages ready + unacked)',
         unit: 'short',
         targets: [
           { expr: 'sum(rabbitmq_queue_messages_ready)', legend: 'ready' },
@@ -65,17 +71,31 @@ export const DASHBOARDS: Readonly<Record<string, Dashboard>> = {
         ],
       },
       {
-        title: 'Messages delivered and acknowledged',
+        title: 'Messages settled by outcome',
         unit: 'ops',
         targets: [
-          { expr: 'sum(rate(rabbitmq_global_messages_delivered_total[5m]))', legend: 'delivered' },
-          { expr: 'sum(rate(rabbitmq_global_messages_acknowledged_total[5m]))', legend: 'acknowledged' },
+          { expr: rate('kverse_consumer_messages_total', 'outcome'), legend: '{{outcome}}' },
+          { expr: 'sum(rate(kverse_consumer_dead_lettered_total[5m]))', legend: 'dead-lettered' },
         ],
       },
       {
-        title: 'Consumer CPU',
+        title: 'Batch apply time p99 and batch size p50',
+        unit: 's',
+        targets: [
+          { expr: quantile(0.99, 'kverse_consumer_apply_seconds', 'job'), legend: 'apply p99' },
+          { expr: quantile(0.5, 'kverse_consumer_batch_size', 'job'), legend: 'batch size p50' },
+        ],
+      },
+      {
+        title: 'Cache hit ratio',
         unit: 'percentunit',
-        targets: [{ expr: 'sum by (pod) (rate(process_cpu_seconds_total{app="consumer"}[5m]))', legend: '{{pod}}' }],
+        targets: [
+          {
+            expr: 'sum(rate(kverse_cache_reads_total{result="hit"}[5m])) / sum(rate(kverse_cache_reads_total[5m]))',
+            legend: 'hit ratio',
+          },
+          { expr: rate('kverse_cache_fallbacks_total', 'op'), legend: 'fallbacks: {{op}}' },
+        ],
       },
     ],
   },
