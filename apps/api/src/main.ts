@@ -1,4 +1,4 @@
-import { dataPlaneConfigSpec, distributedConfigSpec, openDistributedDataPlane } from '@kverse/data-plane';
+import { dataPlaneEnvSpecs, openDataPlaneFromEnv } from '@kverse/data-plane';
 import {
   assertNoUnknownVariables,
   ConfigError,
@@ -12,16 +12,14 @@ import { startApi } from './server.js';
 
 // Container entry point of the REST API: configuration from the environment, then listen until SIGTERM.
 try {
-  assertNoUnknownVariables(process.env, [apiConfigSpec, dataPlaneConfigSpec, distributedConfigSpec]);
+  assertNoUnknownVariables(process.env, [apiConfigSpec, ...dataPlaneEnvSpecs]);
   const config = parseConfig(apiConfigSpec, process.env);
-  const dataConfig = parseConfig(dataPlaneConfigSpec, process.env);
-  const services = parseConfig(distributedConfigSpec, process.env);
   const logger = createLogger({ name: 'api', level: config.logLevel });
   const metrics = createMetricsRegistry({ app: 'api' });
   const shutdown = new Shutdown({ logger }).listen();
 
   // Each role switches to its real service when its URL is set (DESIGN.md §2); none set = embedded.
-  const opened = await openDistributedDataPlane(dataConfig, services, logger);
+  const opened = await openDataPlaneFromEnv(process.env, logger, metrics);
   shutdown.add('data plane', () => opened.close());
   const api = await startApi(config, { dataPlane: opened.dataPlane, logger, metrics, readiness: opened.readiness });
   shutdown.add('rest api', () => api.close());

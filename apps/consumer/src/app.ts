@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KvEngine } from '@kverse/kv-core';
-import { RedisCache } from '@kverse/redis-cache';
+import { openRedisCache } from '@kverse/redis-cache';
 import type { ConfigOf, Logger, Registry } from '@kverse/runtime';
 import { SqlEngine } from '@kverse/sql-engine';
 import type { consumerConfigSpec } from './config.js';
@@ -15,7 +15,7 @@ export interface ConsumerDeps {
   readonly metrics: Registry;
   /** The engine to apply to. @default a SqlEngine on `config.databaseUrl` (closed with the consumer) */
   readonly engine?: KvEngine;
-  /** The cache to keep in step after each commit. @default a RedisCache on `config.redisUrl` when set */
+  /** The cache to keep in step after each commit. @default a RedisCache on `REDIS_URL`/`REDIS_SENTINELS` when set */
   readonly cache?: ChangeSink;
 }
 
@@ -33,10 +33,7 @@ export interface RunningConsumer {
 export async function startConsumer(config: ConsumerConfig, deps: ConsumerDeps): Promise<RunningConsumer> {
   const logger = deps.logger.child({ component: 'consumer' });
   const engine = deps.engine ?? (await SqlEngine.open({ url: config.databaseUrl, logger }));
-  const ownCache =
-    !deps.cache && config.redisUrl
-      ? new RedisCache(engine, { url: config.redisUrl, logger, metrics: deps.metrics })
-      : undefined;
+  const ownCache = deps.cache ? undefined : await openRedisCache(config, engine, deps);
   const cache = deps.cache ?? ownCache;
   const consumer = new WriteConsumer({
     amqpUrl: config.amqpUrl,

@@ -1,3 +1,4 @@
+import { redisCacheConfigSpec } from '@kverse/redis-cache';
 import { defineConfig, setting } from '@kverse/runtime';
 import { Type } from 'typebox';
 
@@ -5,12 +6,8 @@ import { Type } from 'typebox';
 export const consumerConfigSpec = defineConfig({
   databaseUrl: setting('DATABASE_URL', Type.String({ minLength: 1 }), 'PostgreSQL/CockroachDB URL', true),
   amqpUrl: setting('AMQP_URL', Type.String({ minLength: 1 }), 'RabbitMQ URL', true),
-  redisUrl: setting(
-    'REDIS_URL',
-    Type.Optional(Type.String({ minLength: 1 })),
-    'Redis URL of the read cache to keep in step',
-    true,
-  ),
+  // The read cache to keep in step after each commit (REDIS_URL or REDIS_SENTINELS), as the API finds it.
+  ...redisCacheConfigSpec,
   port: setting(
     'KVERSE_CONSUMER_PORT',
     Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),

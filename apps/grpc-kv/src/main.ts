@@ -1,4 +1,4 @@
-import { dataPlaneConfigSpec, openEmbeddedDataPlane } from '@kverse/data-plane';
+import { dataPlaneEnvSpecs, openDataPlaneFromEnv } from '@kverse/data-plane';
 import {
   assertNoUnknownVariables,
   ConfigError,
@@ -11,17 +11,17 @@ import { startGrpcKv } from './app.js';
 import { grpcKvConfigSpec } from './config.js';
 import { startMetricsServer } from './grpc/metrics-server.js';
 
-// Container entry point of the gRPC KV server, standalone on the embedded data plane (the log engine in
-// KVERSE_DATA_DIR, recovered on start): configuration from the environment, then serve until SIGTERM.
+// Container entry point of the gRPC KV server: configuration from the environment, then serve until SIGTERM. With
+// DATABASE_URL/REDIS_URL/AMQP_URL it runs on the shared data plane (the same keys as the REST API); with none set,
+// standalone on the embedded log engine in KVERSE_DATA_DIR.
 try {
-  assertNoUnknownVariables(process.env, [grpcKvConfigSpec, dataPlaneConfigSpec]);
+  assertNoUnknownVariables(process.env, [grpcKvConfigSpec, ...dataPlaneEnvSpecs]);
   const config = parseConfig(grpcKvConfigSpec, process.env);
-  const dataConfig = parseConfig(dataPlaneConfigSpec, process.env);
   const logger = createLogger({ name: 'grpc-kv', level: config.logLevel });
   const metrics = createMetricsRegistry({ app: 'grpc-kv' });
   const shutdown = new Shutdown({ logger }).listen();
 
-  const opened = await openEmbeddedDataPlane(dataConfig, logger);
+  const opened = await openDataPlaneFromEnv(process.env, logger, metrics);
   shutdown.add('data plane', () => opened.close());
   const server = await startGrpcKv(config, { dataPlane: opened.dataPlane, logger, metrics });
   shutdown.add('grpc kv', () => server.close());

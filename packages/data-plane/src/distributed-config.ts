@@ -1,3 +1,4 @@
+import { redisCacheConfigSpec } from '@kverse/redis-cache';
 import { defineConfig, setting } from '@kverse/runtime';
 import { Type } from 'typebox';
 
@@ -19,22 +20,7 @@ export const distributedConfigSpec = defineConfig({
     'RabbitMQ URL: writes go through kv.writes to apps/consumer; changes come from kv.changes',
     true,
   ),
-  redisUrl: setting(
-    'REDIS_URL',
-    Type.Optional(Type.String({ minLength: 1 })),
-    'Redis URL: cache-aside reads in front of the engine',
-    true,
-  ),
-  redisSentinels: setting(
-    'REDIS_SENTINELS',
-    Type.Optional(Type.Array(Type.String({ pattern: '^[^:]+:[0-9]+$' }))),
-    'Redis Sentinels as host:port,host:port (instead of REDIS_URL)',
-  ),
-  redisSentinelName: setting(
-    'REDIS_SENTINEL_NAME',
-    Type.String({ default: 'kverse' }),
-    'Master name the Sentinels monitor',
-  ),
+  ...redisCacheConfigSpec,
   partitions: setting(
     'KVERSE_WRITE_PARTITIONS',
     Type.Integer({ minimum: 1, maximum: 1024, default: 8 }),

@@ -1,7 +1,7 @@
 import { AmqpChangeSource, AmqpWritePath } from '@kverse/amqp-write-path';
-import { DEFAULT_LIMITS, HybridClock, type KvEngine, type KvReader } from '@kverse/kv-core';
-import { RedisCache } from '@kverse/redis-cache';
-import type { ConfigOf, Logger, ReadinessCheck } from '@kverse/runtime';
+import { DEFAULT_LIMITS, HybridClock, type KvEngine } from '@kverse/kv-core';
+import { openRedisCache, wantsRedisCache } from '@kverse/redis-cache';
+import type { ConfigOf, Logger, ReadinessCheck, Registry } from '@kverse/runtime';
 import { SqlEngine } from '@kverse/sql-engine';
 import { defaultWriterId } from './config.js';
 import { DataPlane } from './data-plane.js';
@@ -12,29 +12,9 @@ import { WatchHub } from './watch-hub.js';
 
 export type DistributedConfig = ConfigOf<typeof distributedConfigSpec>;
 
-/** Opens the Redis cache in front of `engine` when REDIS_URL or REDIS_SENTINELS is set (also used by apps/consumer). */
-export async function openRedisCache(
-  services: DistributedConfig,
-  engine: KvReader,
-  logger: Logger,
-): Promise<RedisCache | undefined> {
-  if (!services.redisUrl && !services.redisSentinels?.length) return undefined;
-  const cache = new RedisCache(engine, {
-    ...(services.redisUrl ? { url: services.redisUrl } : {}),
-    ...(services.redisSentinels?.length
-      ? {
-          sentinels: services.redisSentinels.map((s) => {
-            const [host = '', port = '26379'] = s.split(':');
-            return { host, port: Number(port) };
-          }),
-          sentinelName: services.redisSentinelName,
-        }
-      : {}),
-    logger: logger.child({ component: 'redis-cache' }),
-  });
-  // A cache that is down at start-up is not fatal: reads go to the database until it answers.
-  if (!(await cache.connected())) logger.warn('Redis not reachable yet; reads go to the database');
-  return cache;
+export interface DistributedOptions {
+  /** Registry for the cache's metrics (`kverse_cache_fallbacks_total`, `kverse_cache_reads_total`). */
+  readonly metrics?: Registry;
 }
 
 /**
@@ -49,8 +29,9 @@ export async function openDistributedDataPlane(
   config: DataPlaneConfig,
   services: DistributedConfig,
   logger: Logger,
+  options: DistributedOptions = {},
 ): Promise<OpenedDataPlane> {
-  const wantsCache = Boolean(services.redisUrl || services.redisSentinels?.length);
+  const wantsCache = wantsRedisCache(services);
   if (!services.databaseUrl && !services.amqpUrl && !wantsCache) return openEmbeddedDataPlane(config, logger);
   if (services.amqpUrl && !services.databaseUrl) {
     throw new Error('AMQP_URL needs DATABASE_URL: the consumers apply writes to the SQL database the API reads');
@@ -74,7 +55,10 @@ export async function openDistributedDataPlane(
     }
     closers.push(() => engine.close());
 
-    const cache = await openRedisCache(services, engine, logger);
+    const cache = await openRedisCache(services, engine, {
+      logger,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    });
     if (cache) {
       closers.unshift(() => cache.close());
       readiness.push({ name: 'redis-cache', required: false, check: () => cache.ping() });
