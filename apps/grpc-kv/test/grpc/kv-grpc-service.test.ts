@@ -124,6 +124,28 @@ describe('health', () => {
   });
 });
 
+describe('server reflection', () => {
+  it.each(['v1', 'v1alpha'])(
+    'lists kvstore.KvStore over grpc.reflection.%s (what grpcurl asks first)',
+    async (version) => {
+      const stream = seed.makeBidiStreamRequest(
+        `/grpc.reflection.${version}.ServerReflection/ServerReflectionInfo`,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+      );
+      const answer = new Promise<Buffer>((resolve, reject) => {
+        stream.once('data', resolve);
+        stream.once('error', reject);
+      });
+      // ServerReflectionRequest{list_services = "*"}: field 7, length-delimited.
+      stream.write(Buffer.from([0x3a, 0x01, 0x2a]));
+      const bytes = await answer;
+      stream.end();
+      expect(bytes.toString('latin1')).toContain('kvstore.KvStore');
+    },
+  );
+});
+
 describe('bearer-token auth', () => {
   it('refuses calls without the token and serves calls with it', async () => {
     const secured = await startHarness({ GRPC_KV_AUTH_TOKEN: 's3cret-token' });
