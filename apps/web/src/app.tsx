@@ -249,6 +249,11 @@ export function App() {
               {lastWrite.status === 'pending' && <span class="muted"> (durably queued; applies shortly)</span>}
             </p>
           )}
+          {mode.kind === 'edit' && liveNote && (
+            <p class="note" role="status">
+              {liveNote} Saving replaces that value.
+            </p>
+          )}
           {mode.kind === 'new' || mode.kind === 'edit' ? (
             <KeyEditor
               key={mode.kind === 'edit' ? `edit:${mode.key}` : 'new'}
@@ -262,7 +267,10 @@ export function App() {
             <KeyDetail
               record={record}
               liveNote={liveNote}
-              onEdit={() => setMode({ kind: 'edit', key: record.key })}
+              onEdit={() => {
+                setLiveNote(undefined);
+                setMode({ kind: 'edit', key: record.key });
+              }}
               onDelete={() => setConfirming(record.key)}
             />
           ) : mode.kind === 'view' && liveNote ? (

@@ -38,7 +38,8 @@ export function KeyList(props: KeyListProps) {
             id="prefix"
             type="search"
             value={text}
-            placeholder="e.g. user/  (press / to focus)"
+            placeholder="e.g. user/"
+            title="Press / to focus the search"
             autoComplete="off"
             spellcheck={false}
             onInput={(e) => setText(e.currentTarget.value)}
