@@ -42,6 +42,11 @@ export class TotalOrder implements OrderingLayer {
   private leader: string | null = null;
   /** True once the current leader has announced itself as an active sequencer (not a candidate). */
   private leaderActive = false;
+  /**
+   * When the current leader last acted as one (heartbeat claiming the role, takeover, order). Being heard is not
+   * enough: a sequencer restarted under the same id heartbeats as a newcomer and would otherwise never be replaced.
+   */
+  private leaderSeenAt = 0;
   private readonly log = new OrderLog();
   private readonly batcher: OrderBatcher;
   private leaderHigh = 0;
@@ -114,7 +119,9 @@ export class TotalOrder implements OrderingLayer {
 
   receive(m: Datagram): void {
     if (this.stopped) return;
-    this.members.heard(m.from, this.now(), 'epoch' in m ? m.epoch : undefined);
+    const now = this.now();
+    this.members.heard(m.from, now, 'epoch' in m ? m.epoch : undefined);
+    if (m.from === this.leader && actsAsLeader(m, this.epoch)) this.leaderSeenAt = now;
     switch (m.t) {
       case 'data':
         this.onData(m);
@@ -242,11 +249,14 @@ export class TotalOrder implements OrderingLayer {
     // A tick far later than scheduled means this process was not running (CPU starvation, GC, SIGSTOP): the
     // silence of others during that time is ours, not theirs, and must not look like their failure.
     const late = now - this.lastTickAt - this.timing.heartbeatMs;
-    if (this.lastTickAt > 0 && late > this.timing.heartbeatMs) this.members.forgive(late);
+    if (this.lastTickAt > 0 && late > this.timing.heartbeatMs) {
+      this.members.forgive(late);
+      this.leaderSeenAt += late;
+    }
     this.lastTickAt = now;
     // Discovery: a node that just started listens for an existing sequencer before it may claim the role.
     if (this.role !== 'follower' || now - this.startedAt < this.timing.failureTimeoutMs) return;
-    if (this.leader !== null && this.members.alive(this.leader, now)) return;
+    if (this.leader !== null && now - this.leaderSeenAt <= this.timing.failureTimeoutMs) return;
     const candidates = [this.ctx.nodeId, ...this.members.aliveOthers(now)].filter((id) => id !== this.leader).sort();
     if (candidates[0] === this.ctx.nodeId) this.startTakeover(now);
   }
@@ -338,6 +348,7 @@ export class TotalOrder implements OrderingLayer {
     const stale = (via === 'heartbeat' || this.role === 'sequencer') && this.log.high > 0;
     this.epoch = epoch;
     this.leader = leader;
+    this.leaderSeenAt = this.now();
     this.leaderActive = false;
     this.role = 'follower';
     this.takeover = undefined;
@@ -373,6 +384,21 @@ export class TotalOrder implements OrderingLayer {
 
   private send(body: DistributiveOmit<Datagram, 'v' | 'from'>): void {
     if (!this.stopped) this.ctx.send({ v: WIRE_VERSION, from: this.ctx.nodeId, ...body } as Datagram);
+  }
+}
+
+/** Whether `m`, from the node this one follows, shows it still acting as the sequencer (or candidate) of `epoch`. */
+function actsAsLeader(m: Datagram, epoch: number): boolean {
+  switch (m.t) {
+    case 'hb':
+      return m.epoch === epoch && m.role !== 'follower';
+    case 'takeover':
+      return m.epoch === epoch;
+    case 'order':
+    case 'nack':
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -148,6 +148,27 @@ describe('total order over a lossy, duplicating, reordering network', () => {
     expect((await g.get('a').metrics.resets.get()).values[0]?.value).toBe(1);
   });
 
+  it('replaces a sequencer that restarts under the same id, and the restarted node catches up', async () => {
+    // 'b' is the sequencer and 'a' (a lower id) joined later; a restarted 'b' will not claim the role back.
+    const g = group({ ordering: 'total', drop: 0.05, seed: 15 }, ['b', 'c']);
+    await waitForSequencer(g);
+    g.add('a');
+    conflictingWrites(g.live(), 10);
+    await waitUntil(allApplied(g, 30), () => describeGroup(g));
+    await g.kill('b');
+    // Back at once, as a new incarnation with an empty log: it heartbeats, but no longer as the sequencer.
+    const restarted = g.add('b');
+    await waitUntil(
+      () => g.get('a').node.state().ordering.role === 'sequencer',
+      () => describeGroup(g),
+    );
+    conflictingWrites(g.live(), 10);
+    await waitUntil(allApplied(g, 60), () => describeGroup(g));
+    expect(new Set(g.live().map((m) => m.node.snapshot().digest)).size).toBe(1);
+    expect(restarted.node.snapshot().applied).toBe(60);
+    expect(restarted.node.state().ordering).toMatchObject({ sequencer: 'a', role: 'follower' });
+  });
+
   it('brings a late joiner up to date by replaying the log', async () => {
     const g = group({ ordering: 'total', drop: 0.1, seed: 13 }, ['b', 'c']);
     await waitForSequencer(g);
