@@ -38,7 +38,7 @@ export async function startMulticastNode(
   deps: MulticastNodeDeps,
 ): Promise<MulticastNodeHandle> {
   const nodeId = config.nodeId ?? randomBytes(3).toString('hex');
-  const logger = deps.logger;
+  const { logger } = deps;
   const registry = deps.metrics ?? new Registry();
   let transport = deps.transport ?? (await openTransport(config, logger));
   const faults = {
@@ -48,7 +48,10 @@ export async function startMulticastNode(
     maxDelayMs: config.faultDelayMs,
     seed: config.faultSeed,
   };
-  if (hasFaults(faults)) transport = new FaultTransport(transport, faults);
+  if (hasFaults(faults)) {
+    logger.warn({ node: nodeId, faults }, 'fault injection is on: received datagrams are damaged on purpose');
+    transport = new FaultTransport(transport, faults);
+  }
   const node = new MulticastNode({
     nodeId,
     ordering: config.ordering,
