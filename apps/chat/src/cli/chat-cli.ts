@@ -77,6 +77,7 @@ function describe(event: ChatClientEvent, self: string): string | undefined {
 
 function describeServerEvent(event: ServerEvent__Output, self: string): string | undefined {
   if (event.message) return `[${event.message.offset}] ${event.message.user}: ${event.message.text}`;
+  if (event.batch) return event.batch.messages.map((m) => `[${m.offset}] ${m.user}: ${m.text}`).join('\n');
   if (event.joined) {
     if (event.requestId !== '')
       return `* joined ${event.joined.room} as ${self} (${event.joined.headOffset} messages so far)`;

@@ -109,13 +109,14 @@ export class ChatClient {
       else if (event.joined.resume === 'RESUME_STATUS_GAP') this.lastOffset = event.joined.firstOffset - 1;
       this.delayMs = this.options.reconnectDelayMs ?? 200;
       this.options.onEvent({ kind: 'connection', state: 'connected', reason: event.joined.resume });
-    } else if (event.message) {
-      const m = event.message;
-      this.epoch = m.epoch;
-      this.lastOffset = m.offset;
-      if (this.inFlight && m.senderRequestId === this.inFlight.id) {
-        this.options.onEvent({ kind: 'sent', text: this.inFlight.text, offset: m.offset });
-        this.inFlight = undefined;
+    } else if (event.message || event.batch) {
+      for (const m of event.message ? [event.message] : (event.batch?.messages ?? [])) {
+        this.epoch = m.epoch;
+        this.lastOffset = m.offset;
+        if (this.inFlight && m.senderRequestId === this.inFlight.id) {
+          this.options.onEvent({ kind: 'sent', text: this.inFlight.text, offset: m.offset });
+          this.inFlight = undefined;
+        }
       }
     } else if (event.error && this.inFlight && event.requestId === this.inFlight.id) {
       if (event.error.code === 'KV_ERR_RATE_LIMITED') {

@@ -41,6 +41,8 @@ export type OutboundEvent =
     }
   | { readonly kind: 'left'; readonly requestId: string; readonly room: string; readonly user: string }
   | { readonly kind: 'message'; readonly record: ChatRecord }
+  /** Consecutive messages of one room, in offset order (two or more). */
+  | { readonly kind: 'batch'; readonly records: readonly ChatRecord[] }
   | { readonly kind: 'presence'; readonly room: string; readonly users: readonly string[] }
   | {
       readonly kind: 'error';

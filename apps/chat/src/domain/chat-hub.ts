@@ -21,12 +21,19 @@ export interface ChatHubOptions {
 
 /** This replica's members of one room. */
 interface LocalRoom {
+  readonly name: string;
   readonly members: Map<string, { readonly session: ChatSession; readonly membership: Membership }>;
   /** Settles once the backplane delivers this room's events here. */
   readonly subscribed: Promise<void>;
   /** Joins still reading history; the room is not released while any is under way. */
   joining: number;
+  /** Messages heard but not yet handed to members: they go out together, as one shared event. */
+  outbox: ChatRecord[];
+  flush: NodeJS.Immediate | undefined;
 }
+
+/** Most messages in one batch event (keeps frames moderate: 256 × 4 KiB = 1 MiB at the default size limit). */
+const MAX_BATCH = 256;
 
 /**
  * The chat domain: connections, rooms, membership, ordering and limits, with no transport in it. A transport
@@ -36,6 +43,10 @@ interface LocalRoom {
  * Ordering: a room's messages reach every member in offset order, once, without gaps except where the member's
  * join or resume said so (`Joined.resume`). A joining member is subscribed before history is read, and live
  * messages are held back until the history is delivered, then filtered by offset.
+ *
+ * Fan-out: messages heard in one turn of the event loop are handed to the room's members together, as one event
+ * object shared by all of them (a transport encodes it once). Under light load that is one message per event and
+ * costs no latency; under a burst, the per-event cost is paid once per batch instead of once per message.
  */
 export class ChatHub implements RoomListener {
   private readonly sessions = new Map<string, ChatSession>();
@@ -135,12 +146,9 @@ export class ChatHub implements RoomListener {
   onMessage(record: ChatRecord): void {
     const room = this.rooms.get(record.room);
     if (!room) return;
-    const event: OutboundEvent = { kind: 'message', record };
-    let recipients = 0;
-    for (const { session, membership } of room.members.values()) {
-      if (deliverTo(session, membership, record, event)) recipients += 1;
-    }
-    this.observer.delivered(record, recipients);
+    room.outbox.push(record);
+    if (room.outbox.length >= MAX_BATCH) this.flushRoom(room);
+    else room.flush ??= setImmediate(() => this.flushRoom(room));
   }
 
   onJoined(roomName: string, member: string, user: string): void {
@@ -256,8 +264,12 @@ export class ChatHub implements RoomListener {
       membership.lastOffset = firstOffset - 1;
       const held = membership.pending ?? [];
       membership.pending = undefined;
-      for (const record of snapshot.messages) deliverTo(session, membership, record, { kind: 'message', record });
-      for (const record of held) deliverTo(session, membership, record, { kind: 'message', record });
+      for (const records of [snapshot.messages, held]) {
+        for (let i = 0; i < records.length; i += MAX_BATCH) {
+          const chunk = records.slice(i, i + MAX_BATCH);
+          deliverAll(session, membership, chunk, eventFor(chunk));
+        }
+      }
       await this.backplane.addMember(roomName, membership.member, user);
     } catch (err) {
       if (session.memberships.get(roomName) === membership) this.forget(session, membership);
@@ -305,7 +317,7 @@ export class ChatHub implements RoomListener {
     const subscribed = this.backplane.subscribe(name);
     // A failed subscription fails the joins awaiting it; don't also report it as unhandled.
     subscribed.catch(() => {});
-    const room: LocalRoom = { members: new Map(), subscribed, joining: 0 };
+    const room: LocalRoom = { name, members: new Map(), subscribed, joining: 0, outbox: [], flush: undefined };
     this.rooms.set(name, room);
     return room;
   }
@@ -320,15 +332,33 @@ export class ChatHub implements RoomListener {
   private releaseIfEmpty(name: string): void {
     const room = this.rooms.get(name);
     if (!room || room.members.size > 0 || room.joining > 0) return;
+    if (room.flush) clearImmediate(room.flush);
     this.rooms.delete(name);
     this.backplane.unsubscribe(name).catch((err: unknown) => {
       this.options.logger.warn({ err, room: name }, 'could not unsubscribe from a room');
     });
   }
 
+  /** Hands the room's waiting messages to its members as one shared event. */
+  private flushRoom(room: LocalRoom): void {
+    if (room.flush) clearImmediate(room.flush);
+    room.flush = undefined;
+    const records = room.outbox;
+    if (records.length === 0) return;
+    room.outbox = [];
+    const event = eventFor(records);
+    let recipients = 0;
+    for (const { session, membership } of room.members.values()) {
+      if (deliverAll(session, membership, records, event)) recipients += 1;
+    }
+    this.observer.delivered(room.name, records, recipients);
+  }
+
   private toSettledMembers(roomName: string, event: OutboundEvent, except?: string): void {
     const room = this.rooms.get(roomName);
     if (!room) return;
+    // Messages heard before this event go out before it.
+    this.flushRoom(room);
     for (const [member, { session, membership }] of room.members) {
       // A member still joining gets a fresh presence once its own join is announced.
       if (member !== except && membership.pending === undefined) session.send(event);
@@ -354,12 +384,40 @@ export function resumePlan(
   return { outcome: 'gap', firstOffset: Math.max(from, firstKept) };
 }
 
-/** Delivers `record` to one member unless already delivered; returns whether it was sent. */
-function deliverTo(session: ChatSession, membership: Membership, record: ChatRecord, event: OutboundEvent): boolean {
+/** One event for consecutive records: a single message, or a batch. */
+function eventFor(records: readonly ChatRecord[]): OutboundEvent {
+  return records.length === 1 ? { kind: 'message', record: records[0]! } : { kind: 'batch', records };
+}
+
+/**
+ * Delivers consecutive records of one room to one member, skipping what it already has; returns whether anything
+ * was sent. The shared `event` goes out as is when every record is new to the member (the usual case).
+ */
+function deliverAll(
+  session: ChatSession,
+  membership: Membership,
+  records: readonly ChatRecord[],
+  event: OutboundEvent,
+): boolean {
+  if (records.length === 0) return false;
   if (membership.pending) {
-    membership.pending.push(record);
+    membership.pending.push(...records);
     return false;
   }
+  const first = records[0]!;
+  const last = records[records.length - 1]!;
+  if (first.epoch === membership.epoch && last.epoch === first.epoch && first.offset > membership.lastOffset) {
+    membership.lastOffset = last.offset;
+    session.send(event);
+    return true;
+  }
+  // Some are old to this member (it just resumed) or the epoch changes mid-way: one at a time.
+  let sent = false;
+  for (const record of records) sent = deliverOne(session, membership, record) || sent;
+  return sent;
+}
+
+function deliverOne(session: ChatSession, membership: Membership, record: ChatRecord): boolean {
   if (record.epoch !== membership.epoch) {
     // The room's history was lost and offsets restarted: follow the new epoch (the client sees it change).
     membership.epoch = record.epoch;
@@ -367,6 +425,6 @@ function deliverTo(session: ChatSession, membership: Membership, record: ChatRec
     return false;
   }
   membership.lastOffset = record.offset;
-  session.send(event);
+  session.send({ kind: 'message', record });
   return true;
 }

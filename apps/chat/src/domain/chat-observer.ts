@@ -12,8 +12,8 @@ export interface ChatObserver {
   envelopeRejected(code: string): void;
   /** Wraps appending one message to its room (one trace span per message). */
   traceAppend<T>(room: string, bytes: number, append: () => Promise<T>): Promise<T>;
-  /** One message reached `recipients` connections on this replica. */
-  delivered(record: ChatRecord, recipients: number): void;
+  /** Consecutive messages of one room (one event) reached `recipients` connections on this replica. */
+  delivered(room: string, records: readonly ChatRecord[], recipients: number): void;
 }
 
 /** Reports nothing. */

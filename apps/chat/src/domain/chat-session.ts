@@ -25,7 +25,7 @@ export interface Membership {
 
 /**
  * One client connection: its rooms, its rate limit, and a bounded queue in front of the transport. Events wait in
- * the queue only while the transport pushes back; when more than `sendQueueSize` wait, the client is not keeping
+ * the queue only while the transport pushes back; when more than `sendQueueSize` messages wait, the client is not keeping
  * up and is disconnected (KV_ERR_SLOW_CONSUMER) rather than letting memory grow.
  */
 export class ChatSession {
@@ -35,6 +35,8 @@ export class ChatSession {
   inbox: Promise<void> = Promise.resolve();
   private queue: OutboundEvent[] = [];
   private queueHead = 0;
+  /** Messages waiting (a batch counts each of its messages), bounded by sendQueueSize. */
+  private queuedWeight = 0;
   private blocked = false;
   private closedWith: KvError | 'closed' | undefined;
 
@@ -57,9 +59,9 @@ export class ChatSession {
     return this.closedWith instanceof KvError ? this.closedWith : undefined;
   }
 
-  /** Events waiting for the transport. */
+  /** Messages (and other events) waiting for the transport. */
   get queued(): number {
-    return this.queue.length - this.queueHead;
+    return this.queuedWeight;
   }
 
   /** Sends or queues one event; a connection that falls too far behind is disconnected. */
@@ -73,7 +75,7 @@ export class ChatSession {
       this.fail(
         new KvError(
           'KV_ERR_SLOW_CONSUMER',
-          `slow consumer: more than ${this.sendQueueSize} events waited for this connection; reconnect and resume`,
+          `slow consumer: more than ${this.sendQueueSize} messages waited for this connection; reconnect and resume`,
           { details: { queued: this.queued } },
         ),
       );
@@ -81,6 +83,7 @@ export class ChatSession {
       return;
     }
     this.queue.push(event);
+    this.queuedWeight += weightOf(event);
   }
 
   /** The transport can take more: writes queued events until it pushes back again. */
@@ -89,6 +92,7 @@ export class ChatSession {
     while (!this.blocked && this.queueHead < this.queue.length && !this.closedWith) {
       const event = this.queue[this.queueHead]!;
       this.queueHead += 1;
+      this.queuedWeight -= weightOf(event);
       this.blocked = !this.sink.write(event);
     }
     // Compact now and then instead of shifting on every write.
@@ -115,5 +119,10 @@ export class ChatSession {
   private dropQueue(): void {
     this.queue = [];
     this.queueHead = 0;
+    this.queuedWeight = 0;
   }
+}
+
+function weightOf(event: OutboundEvent): number {
+  return event.kind === 'batch' ? event.records.length : 1;
 }

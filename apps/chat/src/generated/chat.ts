@@ -9,6 +9,7 @@ import type { Join as _kverse_chat_v1_Join, Join__Output as _kverse_chat_v1_Join
 import type { Joined as _kverse_chat_v1_Joined, Joined__Output as _kverse_chat_v1_Joined__Output } from './kverse/chat/v1/Joined.js';
 import type { Leave as _kverse_chat_v1_Leave, Leave__Output as _kverse_chat_v1_Leave__Output } from './kverse/chat/v1/Leave.js';
 import type { Left as _kverse_chat_v1_Left, Left__Output as _kverse_chat_v1_Left__Output } from './kverse/chat/v1/Left.js';
+import type { MessageBatch as _kverse_chat_v1_MessageBatch, MessageBatch__Output as _kverse_chat_v1_MessageBatch__Output } from './kverse/chat/v1/MessageBatch.js';
 import type { Ping as _kverse_chat_v1_Ping, Ping__Output as _kverse_chat_v1_Ping__Output } from './kverse/chat/v1/Ping.js';
 import type { Pong as _kverse_chat_v1_Pong, Pong__Output as _kverse_chat_v1_Pong__Output } from './kverse/chat/v1/Pong.js';
 import type { Presence as _kverse_chat_v1_Presence, Presence__Output as _kverse_chat_v1_Presence__Output } from './kverse/chat/v1/Presence.js';
@@ -32,6 +33,7 @@ export interface ProtoGrpcType {
         Joined: MessageTypeDefinition<_kverse_chat_v1_Joined, _kverse_chat_v1_Joined__Output>
         Leave: MessageTypeDefinition<_kverse_chat_v1_Leave, _kverse_chat_v1_Leave__Output>
         Left: MessageTypeDefinition<_kverse_chat_v1_Left, _kverse_chat_v1_Left__Output>
+        MessageBatch: MessageTypeDefinition<_kverse_chat_v1_MessageBatch, _kverse_chat_v1_MessageBatch__Output>
         Ping: MessageTypeDefinition<_kverse_chat_v1_Ping, _kverse_chat_v1_Ping__Output>
         Pong: MessageTypeDefinition<_kverse_chat_v1_Pong, _kverse_chat_v1_Pong__Output>
         Presence: MessageTypeDefinition<_kverse_chat_v1_Presence, _kverse_chat_v1_Presence__Output>

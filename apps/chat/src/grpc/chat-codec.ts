@@ -1,4 +1,5 @@
-import type { InboundEnvelope, OutboundEvent } from '../domain/chat-events.js';
+import type { ChatRecord, InboundEnvelope, OutboundEvent } from '../domain/chat-events.js';
+import type { ChatMessage } from '../generated/kverse/chat/v1/ChatMessage.js';
 import type { ClientEnvelope__Output } from '../generated/kverse/chat/v1/ClientEnvelope.js';
 import type { ServerEvent } from '../generated/kverse/chat/v1/ServerEvent.js';
 
@@ -61,20 +62,10 @@ export function toServerEvent(event: OutboundEvent): ServerEvent {
       };
     case 'left':
       return { requestId: event.requestId, left: { room: event.room, user: event.user } };
-    case 'message': {
-      const r = event.record;
-      return {
-        message: {
-          room: r.room,
-          epoch: r.epoch,
-          offset: r.offset,
-          user: r.user,
-          text: r.text,
-          sentAtMs: r.sentAtMs,
-          senderRequestId: r.senderRequestId,
-        },
-      };
-    }
+    case 'message':
+      return { message: toChatMessage(event.record) };
+    case 'batch':
+      return { batch: { messages: event.records.map(toChatMessage) } };
     case 'presence':
       return { presence: { room: event.room, users: [...event.users] } };
     case 'error':
@@ -88,6 +79,18 @@ export function toServerEvent(event: OutboundEvent): ServerEvent {
         pong: { clientTimeMs: event.clientTimeMs, serverTimeMs: event.serverTimeMs },
       };
   }
+}
+
+function toChatMessage(r: ChatRecord): ChatMessage {
+  return {
+    room: r.room,
+    epoch: r.epoch,
+    offset: r.offset,
+    user: r.user,
+    text: r.text,
+    sentAtMs: r.sentAtMs,
+    senderRequestId: r.senderRequestId,
+  };
 }
 
 const RESUME_STATUS = {

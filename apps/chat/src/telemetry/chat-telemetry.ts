@@ -18,6 +18,8 @@ export const CHAT_ATTRS = {
   offset: 'chat.offset',
   bytes: 'chat.message.bytes',
   recipients: 'chat.recipients',
+  /** Messages in one delivered batch; `chat.offset` is the first one's. */
+  batchSize: 'chat.batch.size',
   errorCode: 'error.code',
   reason: 'chat.close_reason',
 } as const;
@@ -33,7 +35,8 @@ interface OtelInstruments {
 
 /**
  * The hub's {@link ChatObserver}: Prometheus metrics always, OpenTelemetry spans and metrics when an SDK was
- * started. Spans are per message (one for the append, one per replica for the fan-out), never per stream.
+ * started. Spans are per message (`chat.append`) and per delivered batch on each replica (`chat.deliver`, one
+ * message unless a burst accumulated), never per stream.
  */
 export class ChatTelemetry implements ChatObserver {
   private readonly connections: Gauge;
@@ -145,18 +148,21 @@ export class ChatTelemetry implements ChatObserver {
     });
   }
 
-  delivered(record: ChatRecord, recipients: number): void {
-    this.deliveries.inc(recipients);
-    this.lagSeconds.observe(Math.max(0, this.wallClockMs() - record.sentAtMs) / 1000);
+  delivered(room: string, records: readonly ChatRecord[], recipients: number): void {
+    const deliveries = recipients * records.length;
+    this.deliveries.inc(deliveries);
+    const now = this.wallClockMs();
+    for (const record of records) this.lagSeconds.observe(Math.max(0, now - record.sentAtMs) / 1000);
     const otel = this.otel;
     if (!otel) return;
-    otel.deliveries.add(recipients);
+    otel.deliveries.add(deliveries);
     otel.tracer
       .startSpan(CHAT_SPANS.deliver, {
         kind: SpanKind.CONSUMER,
         attributes: {
-          [CHAT_ATTRS.room]: record.room,
-          [CHAT_ATTRS.offset]: record.offset,
+          [CHAT_ATTRS.room]: room,
+          [CHAT_ATTRS.offset]: records[0]?.offset ?? 0,
+          [CHAT_ATTRS.batchSize]: records.length,
           [CHAT_ATTRS.recipients]: recipients,
         },
       })

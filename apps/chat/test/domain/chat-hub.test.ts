@@ -33,7 +33,9 @@ class FakeClient {
   };
 
   messages(room?: string) {
-    return this.events.flatMap((e) => (e.kind === 'message' && (!room || e.record.room === room) ? [e.record] : []));
+    return this.events
+      .flatMap((e) => (e.kind === 'message' ? [e.record] : e.kind === 'batch' ? e.records : []))
+      .filter((r) => !room || r.room === room);
   }
 
   of<K extends OutboundEvent['kind']>(kind: K) {
@@ -59,6 +61,8 @@ function setup(limits: Partial<ChatLimits> = {}, historySize = 100) {
   const send = async (client: FakeClient, envelope: InboundEnvelope) => {
     hub.receive(client.session, envelope);
     await client.session.inbox;
+    // Fan-out happens once per turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
   };
   return { hub, connect, send, advance: (ms: number) => (now += ms) };
 }
@@ -207,6 +211,24 @@ describe('ChatHub', () => {
     expect(fast.messages()).toHaveLength(10);
     expect(hub.connections).toBe(1);
     expect(fast.of('presence').at(-1)?.users).toEqual(['fast']);
+  });
+
+  it('hands a burst to every member as one shared batch event, in offset order', async () => {
+    const { hub, connect } = setup();
+    const a = connect();
+    const b = connect();
+    hub.receive(a.session, join('r', 'a'));
+    hub.receive(b.session, join('r', 'b'));
+    await Promise.all([a.session.inbox, b.session.inbox]);
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 5; i++) hub.receive(a.session, say('r', `m${i}`));
+    await a.session.inbox;
+    await new Promise((resolve) => setImmediate(resolve));
+    const batchA = a.of('batch');
+    const batchB = b.of('batch');
+    expect(batchA).toHaveLength(1);
+    expect(batchA[0]).toBe(batchB[0]);
+    expect(batchA[0]!.records.map((r) => r.offset)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('delivers what waited in the queue once the transport drains', async () => {

@@ -79,7 +79,7 @@ describe('OpenTelemetry export over OTLP/HTTP', () => {
   });
   afterAll(() => receiver.close());
 
-  it('sends one append span and one deliver span per message, and the chat metrics', async () => {
+  it('sends one append span per message, one deliver span per delivered batch, and the chat metrics', async () => {
     const server = await startTestServer({
       otlpEndpoint: endpoint,
       otelServiceName: 'chat-under-test',
@@ -111,9 +111,11 @@ describe('OpenTelemetry export over OTLP/HTTP', () => {
     const deliveries = spans.filter((s) => s.name === CHAT_SPANS.deliver);
     expect(appends.map((s) => attr(s, CHAT_ATTRS.offset)).sort()).toEqual([1, 2, 3]);
     expect(appends.map((s) => attr(s, CHAT_ATTRS.bytes))).toEqual([7, 7, 7]);
-    expect(deliveries.map((s) => attr(s, CHAT_ATTRS.recipients))).toEqual([2, 2, 2]);
-    // Spans per message, not per stream: nothing else carries this room.
-    expect(spans).toHaveLength(6);
+    // One deliver span per delivered batch (one message each unless they arrived in one turn), to both members.
+    expect(deliveries.reduce((n, s) => n + Number(attr(s, CHAT_ATTRS.batchSize)), 0)).toBe(3);
+    expect(new Set(deliveries.map((s) => attr(s, CHAT_ATTRS.recipients)))).toEqual(new Set([2]));
+    // Spans per message or batch, not per stream: nothing else carries this room.
+    expect(spans).toHaveLength(3 + deliveries.length);
     const resource = receiver.resourceAttributes();
     expect(resource).toContainEqual({ key: 'service.name', value: { stringValue: 'chat-under-test' } });
     expect(resource).toContainEqual({ key: 'service.instance.id', value: { stringValue: 'otlp-replica' } });

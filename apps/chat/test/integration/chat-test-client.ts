@@ -41,13 +41,13 @@ export class ChatTestClient {
       (value: ClientEnvelope | Buffer) => (Buffer.isBuffer(value) ? value : METHOD.Connect.requestSerialize(value)),
       (bytes: Buffer) => METHOD.Connect.responseDeserialize(bytes),
     );
-    this.call.on('data', (event: ServerEvent__Output) => {
-      this.events.push(event);
-      if (event.message) {
-        const list = this.byRoom.get(event.message.room) ?? [];
-        list.push(event.message);
-        this.byRoom.set(event.message.room, list);
-      }
+    this.call.on('data', (received: ServerEvent__Output) => {
+      // A batch is recorded as the single messages it carries, so tests read one shape.
+      const expanded = received.batch
+        ? received.batch.messages.map((message) => ({ ...received, batch: null, event: 'message' as const, message }))
+        : [received];
+      this.batches += received.batch ? 1 : 0;
+      for (const event of expanded) this.record(event);
       for (const wake of this.waiters.splice(0)) wake();
     });
     this.ended = new Promise((resolve) => {
@@ -61,6 +61,18 @@ export class ChatTestClient {
       });
       this.call.on('end', () => resolve({ code: 0, details: 'OK', errorCode: undefined }));
     });
+  }
+
+  /** Batch events received (each also recorded as its messages). */
+  batches = 0;
+
+  private record(event: ServerEvent__Output): void {
+    this.events.push(event);
+    if (event.message) {
+      const list = this.byRoom.get(event.message.room) ?? [];
+      list.push(event.message);
+      this.byRoom.set(event.message.room, list);
+    }
   }
 
   /** Sends an envelope (a request id is added if missing) or raw bytes; returns the request id. */

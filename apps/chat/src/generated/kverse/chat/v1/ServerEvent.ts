@@ -6,6 +6,7 @@ import type { ChatMessage as _kverse_chat_v1_ChatMessage, ChatMessage__Output as
 import type { Presence as _kverse_chat_v1_Presence, Presence__Output as _kverse_chat_v1_Presence__Output } from '../../../kverse/chat/v1/Presence.js';
 import type { Error as _kverse_chat_v1_Error, Error__Output as _kverse_chat_v1_Error__Output } from '../../../kverse/chat/v1/Error.js';
 import type { Pong as _kverse_chat_v1_Pong, Pong__Output as _kverse_chat_v1_Pong__Output } from '../../../kverse/chat/v1/Pong.js';
+import type { MessageBatch as _kverse_chat_v1_MessageBatch, MessageBatch__Output as _kverse_chat_v1_MessageBatch__Output } from '../../../kverse/chat/v1/MessageBatch.js';
 
 export interface ServerEvent {
   /**
@@ -18,7 +19,8 @@ export interface ServerEvent {
   'presence'?: (_kverse_chat_v1_Presence | null);
   'error'?: (_kverse_chat_v1_Error | null);
   'pong'?: (_kverse_chat_v1_Pong | null);
-  'event'?: "joined"|"left"|"message"|"presence"|"error"|"pong";
+  'batch'?: (_kverse_chat_v1_MessageBatch | null);
+  'event'?: "joined"|"left"|"message"|"presence"|"error"|"pong"|"batch";
 }
 
 export interface ServerEvent__Output {
@@ -32,5 +34,6 @@ export interface ServerEvent__Output {
   'presence'?: (_kverse_chat_v1_Presence__Output | null);
   'error'?: (_kverse_chat_v1_Error__Output | null);
   'pong'?: (_kverse_chat_v1_Pong__Output | null);
-  'event'?: "joined"|"left"|"message"|"presence"|"error"|"pong";
+  'batch'?: (_kverse_chat_v1_MessageBatch__Output | null);
+  'event'?: "joined"|"left"|"message"|"presence"|"error"|"pong"|"batch";
 }
