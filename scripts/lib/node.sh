@@ -34,6 +34,9 @@ ensure_deps() {
   if [ -f "$stamp" ] && [ "$stamp" -nt "$KVERSE_ROOT/package-lock.json" ] && [ -z "${KVERSE_FORCE_INSTALL:-}" ]; then
     return 0
   fi
-  kverse_log "installing dependencies (npm ci)…"
-  (cd "$KVERSE_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2) || kverse_die "npm ci failed"
+  kverse_log "installing dependencies (locked versions)…"
+  # `npm install --no-save` installs exactly what package-lock.json pins and never rewrites it. Not `npm ci`: the
+  # registries reachable here lack some platform builds listed as optional dependencies (biome's android, darwin,
+  # windows and musl binaries), which npm leaves out of the lockfile and `npm ci` then refuses as "missing".
+  (cd "$KVERSE_ROOT" && npm install --no-save --no-audit --no-fund --loglevel=error >&2) || kverse_die "npm install failed"
 }
