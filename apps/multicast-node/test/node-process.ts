@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** The built entry point; tests run the real program, so it must be built (`npx tsc -b`). */
@@ -116,6 +117,19 @@ export class NodeProcess {
     if (this.alive) this.child.kill(signal);
     await this.exited;
   }
+}
+
+/** TCP ports that were free a moment ago on `host` (listened on with port 0, then closed). */
+export async function freeTcpPorts(count: number, host = '127.0.0.1'): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => {
+      const server = createServer();
+      return new Promise<ReturnType<typeof createServer>>((resolve) => server.listen(0, host, () => resolve(server)));
+    }),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  return ports;
 }
 
 /** Polls until `check` resolves true; the error carries `describe()`. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeUdpPorts } from '../../src/local-cluster.js';
-import { assertBuilt, eventually, NodeProcess } from '../node-process.js';
+import { assertBuilt, eventually, freeTcpPorts, NodeProcess } from '../node-process.js';
 import {
   createNetnsTopology,
   type Host,
@@ -31,7 +31,7 @@ beforeAll(async () => {
     }
   } catch (err) {
     const reason = (err as Error).message.split('\n')[0] ?? String(err);
-    topology = loopbackTopology(HOSTS, reason, await freeUdpPorts(2 * HOSTS));
+    topology = loopbackTopology(HOSTS, reason, await freeUdpPorts(HOSTS), await freeTcpPorts(HOSTS));
     console.warn(
       `NETWORK NAMESPACES UNAVAILABLE (${reason}): falling back to loopback — all nodes on 127.0.0.1, ` +
         'loss from the fault wrapper instead of iptables',

@@ -164,15 +164,20 @@ function processExists(pid: number): boolean {
 }
 
 /** The fallback: every node on 127.0.0.1 with its own ports; loss has to come from the fault wrapper. */
-export function loopbackTopology(n: number, reason: string, ports: readonly number[]): Topology {
+export function loopbackTopology(
+  n: number,
+  reason: string,
+  udpPorts: readonly number[],
+  httpPorts: readonly number[],
+): Topology {
   return {
     kind: 'loopback',
     reason,
     hosts: Array.from({ length: n }, (_, k) => ({
       index: k + 1,
       ip: '127.0.0.1',
-      udpPort: ports[k]!,
-      httpPort: ports[n + k]!,
+      udpPort: udpPorts[k]!,
+      httpPort: httpPorts[k]!,
     })),
     setLoss: () => false,
     droppedByLoss: () => 0,
