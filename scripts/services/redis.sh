@@ -2,6 +2,9 @@
 # Makes a Redis answer PING on 127.0.0.1:6379 for the integration tests and local runs. Idempotent: installs the
 # Debian packages once if missing, and starts a daemonised redis-server (data under .kverse/services/redis) only
 # when nothing answers there yet. Never uses systemd, so it works in containers and CI runners alike.
+#
+#   bash scripts/services/redis.sh          start (or confirm running)
+#   bash scripts/services/redis.sh stop     shut the server down (fault tests restart it with the first form)
 set -euo pipefail
 ROOT="${KVERSE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 HOST=127.0.0.1
@@ -15,6 +18,14 @@ if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || 
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq redis-server redis-sentinel redis-tools >/dev/null
+fi
+
+if [ "${1:-start}" = stop ]; then
+  if [ "$(redis-cli -h "$HOST" -p "$PORT" ping 2>/dev/null || true)" = "PONG" ]; then
+    log "stopping redis-server on $HOST:$PORT"
+    redis-cli -h "$HOST" -p "$PORT" shutdown nosave >/dev/null 2>&1 || true
+  fi
+  exit 0
 fi
 
 if [ "$(redis-cli -h "$HOST" -p "$PORT" ping 2>/dev/null || true)" = "PONG" ]; then

@@ -75,6 +75,10 @@ export class SqlEngine implements KvEngine {
     });
     // An idle client losing its connection (database restart) must not crash the process.
     pool.on('error', (err) => options.logger.warn({ err: err.message }, 'idle database connection failed'));
+    // A checked-out client losing its connection mid-transaction emits 'error' as well, and pg-pool listens only while
+    // a client is idle: without this, a database restart during a batch crashes the process. The query in flight
+    // rejects with the same error, so the caller still sees the failure.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     try {
       await withRetry(() => runMigrations(pool, schema, options.logger));
     } catch (err) {
