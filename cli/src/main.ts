@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { runChatCli } from '@kverse/chat';
 import { buildKvCommand } from '@kverse/grpc-kv';
-import { runMulticastLab } from '@kverse/multicast-node';
+import { formatLabResult, runMulticastLab } from '@kverse/multicast-node';
 import { ConfigError } from '@kverse/runtime';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { configTableMarkdown } from './commands/config.js';
@@ -74,16 +74,7 @@ lab
           ordering,
           transport: opts.transport,
         });
-        process.stdout.write(
-          `\nordering=${ordering}: ${result.sent} commands from ${result.nodes.length} nodes (${result.elapsedMs} ms)\n`,
-        );
-        for (const n of result.nodes)
-          process.stdout.write(`  node ${n.id}  digest ${n.digest}  applied ${n.applied}\n`);
-        process.stdout.write(
-          result.converged
-            ? '  CONVERGED: every replica has the same digest\n'
-            : `  DIVERGED: ${result.divergentKeys.length} key(s) differ (${result.divergentKeys.join(', ')})\n`,
-        );
+        process.stdout.write(`\n${formatLabResult(result)}`);
       }
     },
   );

@@ -1,4 +1,4 @@
-import { type ConfigOf, defineConfig, setting, T } from '@kverse/runtime';
+import { type ConfigOf, defineConfig, parseConfig, setting, T } from '@kverse/runtime';
 import { Type } from 'typebox';
 
 /**
@@ -101,9 +101,5 @@ export type MulticastNodeConfig = ConfigOf<typeof multicastNodeConfig>;
 
 /** A config with every default applied, for tests and the lab. */
 export function defaultMulticastNodeConfig(overrides: Partial<MulticastNodeConfig> = {}): MulticastNodeConfig {
-  const defaults: Record<string, unknown> = {};
-  for (const [name, s] of Object.entries(multicastNodeConfig)) {
-    defaults[name] = 'default' in s.schema ? structuredClone(s.schema.default) : undefined;
-  }
-  return { ...(defaults as MulticastNodeConfig), ...overrides };
+  return { ...parseConfig(multicastNodeConfig, {}), ...overrides };
 }

@@ -3,7 +3,12 @@ export { defaultMulticastNodeConfig, type MulticastNodeConfig, multicastNodeConf
 export { type FaultCounts, type FaultOptions, FaultTransport } from './fault-transport.js';
 export { type LocalCluster, type LocalClusterOptions, startLocalCluster } from './local-cluster.js';
 export { MemoryNetwork } from './memory-transport.js';
-export { type MulticastLabOptions, type MulticastLabResult, runMulticastLab } from './multicast-lab.js';
+export {
+  formatLabResult,
+  type MulticastLabOptions,
+  type MulticastLabResult,
+  runMulticastLab,
+} from './multicast-lab.js';
 export { MulticastNode, type NodeState } from './node.js';
 export type { Delivery, OrderingLayer } from './ordering.js';
 export type { Snapshot } from './replica.js';

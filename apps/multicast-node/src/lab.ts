@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { runMulticastLab } from './multicast-lab.js';
+import { formatLabResult, runMulticastLab } from './multicast-lab.js';
 
 // `node apps/multicast-node/dist/lab.js --nodes 3 --ordering none|total [--writes 20] [--transport unicast]`:
 // one-command demonstration of the seed's point (none diverges) and of the fix (total converges).
@@ -30,12 +30,4 @@ const result = await runMulticastLab({
   transport,
   seed: Number(values.seed),
 });
-process.stdout.write(
-  `ordering=${result.ordering} nodes=${result.nodes.length} commands=${result.sent} (${result.elapsedMs} ms)\n`,
-);
-for (const n of result.nodes) process.stdout.write(`  ${n.id}  digest ${n.digest}  applied ${n.applied}\n`);
-process.stdout.write(
-  result.converged
-    ? 'CONVERGED: every replica has the same digest\n'
-    : `DIVERGED: ${result.divergentKeys.length} key(s) differ: ${result.divergentKeys.join(', ')}\n`,
-);
+process.stdout.write(formatLabResult(result));

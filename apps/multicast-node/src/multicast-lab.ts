@@ -91,3 +91,17 @@ async function settle(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** The lab's report as printed by `lab.js` and `kverse lab multicast`: one line per node, then the verdict. */
+export function formatLabResult(result: MulticastLabResult): string {
+  const lines = [
+    `ordering=${result.ordering}: ${result.sent} commands from ${result.nodes.length} nodes (${result.elapsedMs} ms)`,
+  ];
+  for (const n of result.nodes) lines.push(`  node ${n.id}  digest ${n.digest}  applied ${n.applied}`);
+  lines.push(
+    result.converged
+      ? '  CONVERGED: every replica has the same digest'
+      : `  DIVERGED: ${result.divergentKeys.length} key(s) differ (${result.divergentKeys.join(', ')})`,
+  );
+  return `${lines.join('\n')}\n`;
+}
