@@ -1,6 +1,7 @@
 import { apiConfigSpec } from '@kverse/api';
 import { chatConfigSpec } from '@kverse/chat';
-import { dataPlaneConfigSpec } from '@kverse/data-plane';
+import { consumerConfigSpec } from '@kverse/consumer';
+import { dataPlaneConfigSpec, distributedConfigSpec } from '@kverse/data-plane';
 import { grpcKvConfigSpec } from '@kverse/grpc-kv';
 import { multicastNodeConfig } from '@kverse/multicast-node';
 import { type ConfigSpec, describeConfig } from '@kverse/runtime';
@@ -10,6 +11,8 @@ import { clientConfigSpec } from './client-config.js';
 export const platformConfigSpecs: ReadonlyArray<readonly [string, ConfigSpec]> = [
   ['REST API (apps/api)', apiConfigSpec],
   ['Data plane (every front door)', dataPlaneConfigSpec],
+  ['Data plane services (set a URL to use the real service)', distributedConfigSpec],
+  ['Write consumer (apps/consumer)', consumerConfigSpec],
   ['gRPC KV (apps/grpc-kv)', grpcKvConfigSpec],
   ['Chat (apps/chat)', chatConfigSpec],
   ['Multicast node (apps/multicast-node)', multicastNodeConfig],

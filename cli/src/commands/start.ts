@@ -1,6 +1,7 @@
 import { apiConfigSpec, startApi } from '@kverse/api';
 import { chatConfigSpec, startChatServer } from '@kverse/chat';
-import { dataPlaneConfigSpec, openEmbeddedDataPlane } from '@kverse/data-plane';
+import { consumerConfigSpec, startConsumer } from '@kverse/consumer';
+import { dataPlaneEnvSpecs, openDataPlaneFromEnv } from '@kverse/data-plane';
 import { grpcKvConfigSpec, startGrpcKv } from '@kverse/grpc-kv';
 import { multicastNodeConfig, startMulticastNode } from '@kverse/multicast-node';
 import {
@@ -25,7 +26,8 @@ export interface StartedPlatform {
 /** Every configuration spec a `kverse start` process reads. */
 export const startSpecs = [
   apiConfigSpec,
-  dataPlaneConfigSpec,
+  ...dataPlaneEnvSpecs,
+  consumerConfigSpec,
   grpcKvConfigSpec,
   chatConfigSpec,
   multicastNodeConfig,
@@ -33,14 +35,15 @@ export const startSpecs = [
 ] as const;
 
 /**
- * Runs every KVerse app in this one process on the embedded defaults (log engine in ./.kverse/data, in-process
- * write path and change stream), each configured from `env` exactly as its own container would be. The REST API
- * and the gRPC KV store share one data plane, so a key written through one is read and watched through the other.
+ * Runs every KVerse app in this one process, each configured from `env` exactly as its own container would be. With
+ * no service URL set that is the embedded data plane (log engine in ./.kverse/data, in-process write path and change
+ * stream); DATABASE_URL, REDIS_URL/REDIS_SENTINELS and AMQP_URL switch each role to the real service, and with
+ * AMQP_URL a write consumer runs here too. The REST API and the gRPC KV store share one data plane, so a key written
+ * through one is read and watched through the other.
  */
 export async function startPlatform(env: Env, logger?: Logger): Promise<StartedPlatform> {
   assertNoUnknownVariables(env, startSpecs);
   const apiConfig = parseConfig(apiConfigSpec, env);
-  const dataConfig = parseConfig(dataPlaneConfigSpec, env);
   const grpcConfig = parseConfig(grpcKvConfigSpec, env);
   const chatConfig = parseConfig(chatConfigSpec, env);
   const multicastConfig = { ...parseConfig(multicastNodeConfig, env), repl: false };
@@ -51,8 +54,17 @@ export async function startPlatform(env: Env, logger?: Logger): Promise<StartedP
   const skipped: Record<string, string> = {};
 
   try {
-    const opened = await openEmbeddedDataPlane(dataConfig, log);
+    const opened = await openDataPlaneFromEnv(env, log, metrics);
     shutdown.add('data plane', () => opened.close());
+
+    if (env.AMQP_URL) {
+      // Writes go through RabbitMQ: something must apply them.
+      const consumer = await startConsumer(parseConfig(consumerConfigSpec, env), {
+        logger: log.child({ app: 'consumer' }),
+        metrics: createMetricsRegistry({ app: 'consumer' }),
+      });
+      shutdown.add('consumer', () => consumer.close());
+    }
 
     const api = await startApi(apiConfig, {
       dataPlane: opened.dataPlane,
