@@ -10,7 +10,8 @@ import { silent, tempDir } from '../helpers.js';
  * Crash safety: a child process (crash-writer.mjs, running the built package) writes from 64 concurrent workers and
  * is killed with SIGKILL at a random moment; the data directory is then reopened and must hold every acknowledged
  * write, every batch whole or not at all, and nothing that was never written. Rounds accumulate in one directory,
- * so each child also recovers from the previous kill, possibly in the middle of a snapshot.
+ * so each child also recovers from the previous kill, possibly in the middle of a snapshot, and takes over the lock
+ * file the killed one left. While a child runs, opening its directory from this process is refused.
  */
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -66,6 +67,11 @@ async function runAndKill(dir: string, round: number): Promise<RoundLog> {
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  // While the child holds the directory, no other process may open it.
+  await expect(openLogEngine({ dir, logger: silent() })).rejects.toMatchObject({
+    code: 'KV_ERR_DATA_DIR_LOCKED',
+    message: expect.stringContaining(`in use by process ${child.pid}`),
+  });
   await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 900));
   child.kill('SIGKILL');
   const [code, signal] = await closed;
