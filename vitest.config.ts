@@ -13,7 +13,12 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'unit',
-          include: ['{packages,apps}/*/test/**/*.test.ts', 'cli/test/**/*.test.ts', 'cdk8s/test/**/*.test.ts'],
+          include: [
+            '{packages,apps}/*/test/**/*.test.ts',
+            'cli/test/**/*.test.ts',
+            'cdk8s/test/**/*.test.ts',
+            'operator/test/**/*.test.ts',
+          ],
           exclude: ['**/test/integration/**', '**/test/system/**', '**/node_modules/**'],
           testTimeout: 30_000,
         },
@@ -22,7 +27,11 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'integration',
-          include: ['{packages,apps}/*/test/integration/**/*.test.ts', 'cli/test/integration/**/*.test.ts'],
+          include: [
+            '{packages,apps}/*/test/integration/**/*.test.ts',
+            'cli/test/integration/**/*.test.ts',
+            'operator/test/integration/**/*.test.ts',
+          ],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -1,2 +1,3 @@
-export { LogEngine, type LogEngineOptions, type LogEngineStats, openLogEngine, type SyncMode } from './log-engine.js';
+export { LogEngine, openLogEngine } from './log-engine.js';
+export type { LogEngineOptions, LogEngineStats, SyncMode } from './options.js';
 export type { SnapshotTrigger } from './snapshot-scheduler.js';
