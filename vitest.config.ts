@@ -47,6 +47,17 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        ...shared,
+        test: {
+          // docs/e2e.md: KVERSE_E2E_PROVIDER=local (default, CI) or kind; one file at a time on one cluster.
+          name: 'e2e',
+          include: ['e2e/test/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

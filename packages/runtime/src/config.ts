@@ -93,6 +93,7 @@ const IGNORED = new Set([
   'KVERSE_CLUSTER_DIR',
   'KVERSE_FORCE_INSTALL',
   'KVERSE_TEST_PROJECTS',
+  'KVERSE_E2E_PROVIDER',
 ]);
 
 /** Rows for the configuration table in the docs: variable, default, meaning. */

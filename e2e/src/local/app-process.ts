@@ -1,0 +1,77 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { eventually, REPO_ROOT } from '../run-command.js';
+
+/** One app's built entry point as its container runs it (`node dist/main.js`); fails when it is not built. */
+export function appMain(app: string): string {
+  const main = join(REPO_ROOT, 'apps', app, 'dist/main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: build the apps first with \`npx tsc -b\``);
+  return main;
+}
+
+/**
+ * An app running as its own process with exactly the given environment (plus PATH), the way a container gets
+ * only what its pod spec sets — so a `KVERSE_*` variable of the test run never leaks into the app's config.
+ */
+export class AppProcess {
+  private readonly child: ChildProcess;
+  private output = '';
+  readonly exited: Promise<number | null>;
+  private running = true;
+
+  constructor(
+    readonly name: string,
+    app: string,
+    readonly env: Readonly<Record<string, string>>,
+  ) {
+    this.child = spawn(process.execPath, [appMain(app)], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-8000);
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code) => {
+        this.running = false;
+        resolve(code);
+      }),
+    );
+  }
+
+  get alive(): boolean {
+    return this.running;
+  }
+
+  /** The last lines the process printed, for failure messages. */
+  get log(): string {
+    return this.output;
+  }
+
+  /** Waits until `url` answers 2xx, failing early with the app's output if it exits. */
+  async waitReady(url: string, timeoutMs = 60_000): Promise<void> {
+    await eventually(
+      async () => {
+        if (!this.running) throw new Error(`${this.name} exited: ${this.output}`);
+        const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+        return res.ok;
+      },
+      () => `${this.name} not ready at ${url}; its output:\n${this.output}`,
+      timeoutMs,
+    ).catch((err: Error) => {
+      throw new Error(err.message.includes(this.output) ? err.message : `${err.message}\n${this.output}`);
+    });
+  }
+
+  /** SIGTERM (graceful, what Kubernetes sends first) or SIGKILL (a crash); resolves when the process is gone. */
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    if (!this.running) return;
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
