@@ -23,7 +23,7 @@ import { printRatio, printTable } from './report.js';
 
 const MEMBERS = Number(process.env.BENCH_CHAT_MEMBERS ?? 500);
 const BURST = Number(process.env.BENCH_CHAT_BURST ?? 1000);
-const RATE = Number(process.env.BENCH_CHAT_RATE ?? 50);
+const RATE = Number(process.env.BENCH_CHAT_RATE ?? 20);
 const SECONDS = Number(process.env.BENCH_CHAT_SECONDS ?? 6);
 const SIZE = Number(process.env.BENCH_CHAT_SIZE ?? 128);
 const ROOM = 'bench';
@@ -103,6 +103,8 @@ async function startChat(recorder: Recorder): Promise<Harness> {
       CHAT_SEND_QUEUE: '1000000',
       CHAT_HISTORY_SIZE: '1000',
       LOG_LEVEL: 'warn',
+      // e.g. --cpu-prof to profile the server side.
+      NODE_OPTIONS: process.env.BENCH_CHAT_SERVER_NODE_OPTIONS ?? '',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -1,5 +1,6 @@
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { hostname } from 'node:os';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { type ConnectionInjector, Server, ServerCredentials } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { KvError } from '@kverse/kv-core';
 import type { Logger, Registry } from '@kverse/runtime';
@@ -88,16 +89,15 @@ export async function startChatServer(config: ChatConfig, deps: ChatServerDeps):
     const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
     health.addToServer(server);
     new ReflectionService(definition).addToServer(server);
-    const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${config.host}:${config.port}`, ServerCredentials.createInsecure(), (err, bound) =>
-        err ? reject(err) : resolve(bound),
-      );
-    });
+    const { port, listener } = await listenGrpc(server, config.host, config.port);
     closers.push(async () => {
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+      // Stop accepting; the listener's callback fires once gRPC has ended the open connections.
+      const stopped = new Promise<void>((resolve) => listener.server.close(() => resolve()));
       hub.closeAll(new KvError('KV_ERR_SHUTTING_DOWN', 'the chat server is shutting down; reconnect and resume'));
-      await shutdownGrpc(server, 5_000);
+      await shutdownGrpc(server, listener.injector, 5_000);
+      await stopped;
     });
     const metricsServer: MetricsServer = await startMetricsServer(deps.metrics, config.host, config.metricsPort);
     closers.push(() => metricsServer.close());
@@ -121,15 +121,37 @@ export async function startChatServer(config: ChatConfig, deps: ChatServerDeps):
   }
 }
 
+/**
+ * Accepts TCP connections ourselves and hands them to gRPC (grpc-js's connection injector), because grpc-js's own
+ * listener leaves Nagle's algorithm on: a chat server writes many small frames to each client, and Nagle combined
+ * with the client's delayed ACKs holds each one back by up to tens of milliseconds.
+ */
+async function listenGrpc(
+  server: Server,
+  host: string,
+  port: number,
+): Promise<{ port: number; listener: { server: NetServer; injector: ConnectionInjector } }> {
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  const tcp = createNetServer({ noDelay: true }, (socket) => injector.injectConnection(socket));
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen(port, host, () => resolve());
+  });
+  return { port: (tcp.address() as AddressInfo).port, listener: { server: tcp, injector } };
+}
+
 // Graceful first (lets the shutting-down statuses reach clients), then forced.
-function shutdownGrpc(server: Server, timeoutMs: number): Promise<void> {
+function shutdownGrpc(server: Server, injector: ConnectionInjector, timeoutMs: number): Promise<void> {
+  injector.drain(timeoutMs);
   return new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
+      injector.destroy();
       server.forceShutdown();
       resolve();
     }, timeoutMs);
     server.tryShutdown(() => {
       clearTimeout(timer);
+      injector.destroy();
       resolve();
     });
   });

@@ -1,10 +1,13 @@
 import { isKvError, KvError } from '@kverse/kv-core';
 import type { Logger } from '@kverse/runtime';
-import type { ChatRecord, InboundEnvelope, OutboundEvent, ResumeOutcome } from './chat-events.js';
+import type { ChatRecord, InboundEnvelope, OutboundEvent } from './chat-events.js';
 import { type ChatLimits, checkMessageText, checkRoomName, checkUserName } from './chat-limits.js';
 import { type ChatObserver, NOOP_OBSERVER } from './chat-observer.js';
 import { ChatSession, type Membership, type SessionSink } from './chat-session.js';
-import type { RoomBackplane, RoomListener, RoomSnapshot } from './room-backplane.js';
+import { LocalRoom } from './local-room.js';
+import { deliverAll, eventFor, MAX_BATCH } from './member-delivery.js';
+import { resumePlan } from './resume-plan.js';
+import type { RoomBackplane, RoomListener } from './room-backplane.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface ChatHubOptions {
@@ -17,23 +20,9 @@ export interface ChatHubOptions {
   readonly nowMs?: () => number;
   /** Wall-clock milliseconds, stamped on messages. @default Date.now */
   readonly wallClockMs?: () => number;
+  /** Presence changes within this window are sent as one event (the latest). @default 50 */
+  readonly presenceIntervalMs?: number;
 }
-
-/** This replica's members of one room. */
-interface LocalRoom {
-  readonly name: string;
-  readonly members: Map<string, { readonly session: ChatSession; readonly membership: Membership }>;
-  /** Settles once the backplane delivers this room's events here. */
-  readonly subscribed: Promise<void>;
-  /** Joins still reading history; the room is not released while any is under way. */
-  joining: number;
-  /** Messages heard but not yet handed to members: they go out together, as one shared event. */
-  outbox: ChatRecord[];
-  flush: NodeJS.Immediate | undefined;
-}
-
-/** Most messages in one batch event (keeps frames moderate: 256 × 4 KiB = 1 MiB at the default size limit). */
-const MAX_BATCH = 256;
 
 /**
  * The chat domain: connections, rooms, membership, ordering and limits, with no transport in it. A transport
@@ -43,10 +32,7 @@ const MAX_BATCH = 256;
  * Ordering: a room's messages reach every member in offset order, once, without gaps except where the member's
  * join or resume said so (`Joined.resume`). A joining member is subscribed before history is read, and live
  * messages are held back until the history is delivered, then filtered by offset.
- *
- * Fan-out: messages heard in one turn of the event loop are handed to the room's members together, as one event
- * object shared by all of them (a transport encodes it once). Under light load that is one message per event and
- * costs no latency; under a burst, the per-event cost is paid once per batch instead of once per message.
+ * Fan-out and presence per room: {@link LocalRoom}.
  */
 export class ChatHub implements RoomListener {
   private readonly sessions = new Map<string, ChatSession>();
@@ -54,6 +40,7 @@ export class ChatHub implements RoomListener {
   private readonly observer: ChatObserver;
   private readonly nowMs: () => number;
   private readonly wallClockMs: () => number;
+  private readonly presenceIntervalMs: number;
   private nextSessionId = 1;
   private backplaneRef: RoomBackplane | undefined;
 
@@ -61,6 +48,7 @@ export class ChatHub implements RoomListener {
     this.observer = options.observer ?? NOOP_OBSERVER;
     this.nowMs = options.nowMs ?? (() => performance.now());
     this.wallClockMs = options.wallClockMs ?? Date.now;
+    this.presenceIntervalMs = options.presenceIntervalMs ?? 50;
   }
 
   /** Connects the hub to its backplane; the backplane was built with this hub as its listener. */
@@ -144,11 +132,7 @@ export class ChatHub implements RoomListener {
   // RoomListener: called by the backplane, in order per room.
 
   onMessage(record: ChatRecord): void {
-    const room = this.rooms.get(record.room);
-    if (!room) return;
-    room.outbox.push(record);
-    if (room.outbox.length >= MAX_BATCH) this.flushRoom(room);
-    else room.flush ??= setImmediate(() => this.flushRoom(room));
+    this.rooms.get(record.room)?.hear(record);
   }
 
   onJoined(roomName: string, member: string, user: string): void {
@@ -162,15 +146,15 @@ export class ChatHub implements RoomListener {
       resume: 'none',
       firstOffset: 0,
     };
-    this.toSettledMembers(roomName, event, member);
+    this.rooms.get(roomName)?.broadcast(event, member);
   }
 
   onLeft(roomName: string, member: string, user: string): void {
-    this.toSettledMembers(roomName, { kind: 'left', requestId: '', room: roomName, user }, member);
+    this.rooms.get(roomName)?.broadcast({ kind: 'left', requestId: '', room: roomName, user }, member);
   }
 
   onPresence(roomName: string, users: readonly string[]): void {
-    this.toSettledMembers(roomName, { kind: 'presence', room: roomName, users });
+    this.rooms.get(roomName)?.updatePresence(users);
   }
 
   private get backplane(): RoomBackplane {
@@ -265,6 +249,7 @@ export class ChatHub implements RoomListener {
       const held = membership.pending ?? [];
       membership.pending = undefined;
       for (const records of [snapshot.messages, held]) {
+        // Replays go out in batches too.
         for (let i = 0; i < records.length; i += MAX_BATCH) {
           const chunk = records.slice(i, i + MAX_BATCH);
           deliverAll(session, membership, chunk, eventFor(chunk));
@@ -317,7 +302,7 @@ export class ChatHub implements RoomListener {
     const subscribed = this.backplane.subscribe(name);
     // A failed subscription fails the joins awaiting it; don't also report it as unhandled.
     subscribed.catch(() => {});
-    const room: LocalRoom = { name, members: new Map(), subscribed, joining: 0, outbox: [], flush: undefined };
+    const room = new LocalRoom(name, subscribed, this.observer, this.presenceIntervalMs);
     this.rooms.set(name, room);
     return room;
   }
@@ -331,100 +316,11 @@ export class ChatHub implements RoomListener {
   // The last local member gone: stop hearing the room here.
   private releaseIfEmpty(name: string): void {
     const room = this.rooms.get(name);
-    if (!room || room.members.size > 0 || room.joining > 0) return;
-    if (room.flush) clearImmediate(room.flush);
+    if (!room?.idle) return;
+    room.dispose();
     this.rooms.delete(name);
     this.backplane.unsubscribe(name).catch((err: unknown) => {
       this.options.logger.warn({ err, room: name }, 'could not unsubscribe from a room');
     });
   }
-
-  /** Hands the room's waiting messages to its members as one shared event. */
-  private flushRoom(room: LocalRoom): void {
-    if (room.flush) clearImmediate(room.flush);
-    room.flush = undefined;
-    const records = room.outbox;
-    if (records.length === 0) return;
-    room.outbox = [];
-    const event = eventFor(records);
-    let recipients = 0;
-    for (const { session, membership } of room.members.values()) {
-      if (deliverAll(session, membership, records, event)) recipients += 1;
-    }
-    this.observer.delivered(room.name, records, recipients);
-  }
-
-  private toSettledMembers(roomName: string, event: OutboundEvent, except?: string): void {
-    const room = this.rooms.get(roomName);
-    if (!room) return;
-    // Messages heard before this event go out before it.
-    this.flushRoom(room);
-    for (const [member, { session, membership }] of room.members) {
-      // A member still joining gets a fresh presence once its own join is announced.
-      if (member !== except && membership.pending === undefined) session.send(event);
-    }
-  }
-}
-
-/**
- * Where delivery starts for a join (at the head) or a resume, and whether the resume is exact. An empty epoch
- * asks for the current epoch from `afterOffset` on (a client that never saw the room).
- */
-export function resumePlan(
-  resume: { readonly epoch: string; readonly afterOffset: number } | undefined,
-  snapshot: RoomSnapshot,
-): { outcome: ResumeOutcome; firstOffset: number } {
-  const head = snapshot.headOffset;
-  if (!resume) return { outcome: 'none', firstOffset: head + 1 };
-  const firstKept = snapshot.messages[0]?.offset ?? head + 1;
-  const sameEpoch = resume.epoch === '' || resume.epoch === snapshot.epoch;
-  const from = sameEpoch ? resume.afterOffset + 1 : 1;
-  if (sameEpoch && from <= head + 1 && from >= firstKept) return { outcome: 'complete', firstOffset: from };
-  if (sameEpoch && from > head + 1) return { outcome: 'gap', firstOffset: head + 1 };
-  return { outcome: 'gap', firstOffset: Math.max(from, firstKept) };
-}
-
-/** One event for consecutive records: a single message, or a batch. */
-function eventFor(records: readonly ChatRecord[]): OutboundEvent {
-  return records.length === 1 ? { kind: 'message', record: records[0]! } : { kind: 'batch', records };
-}
-
-/**
- * Delivers consecutive records of one room to one member, skipping what it already has; returns whether anything
- * was sent. The shared `event` goes out as is when every record is new to the member (the usual case).
- */
-function deliverAll(
-  session: ChatSession,
-  membership: Membership,
-  records: readonly ChatRecord[],
-  event: OutboundEvent,
-): boolean {
-  if (records.length === 0) return false;
-  if (membership.pending) {
-    membership.pending.push(...records);
-    return false;
-  }
-  const first = records[0]!;
-  const last = records[records.length - 1]!;
-  if (first.epoch === membership.epoch && last.epoch === first.epoch && first.offset > membership.lastOffset) {
-    membership.lastOffset = last.offset;
-    session.send(event);
-    return true;
-  }
-  // Some are old to this member (it just resumed) or the epoch changes mid-way: one at a time.
-  let sent = false;
-  for (const record of records) sent = deliverOne(session, membership, record) || sent;
-  return sent;
-}
-
-function deliverOne(session: ChatSession, membership: Membership, record: ChatRecord): boolean {
-  if (record.epoch !== membership.epoch) {
-    // The room's history was lost and offsets restarted: follow the new epoch (the client sees it change).
-    membership.epoch = record.epoch;
-  } else if (record.offset <= membership.lastOffset) {
-    return false;
-  }
-  membership.lastOffset = record.offset;
-  session.send({ kind: 'message', record });
-  return true;
 }

@@ -2,7 +2,7 @@ import type { KvError } from '@kverse/kv-core';
 import { createLogger } from '@kverse/runtime';
 import { describe, expect, it } from 'vitest';
 import type { InboundEnvelope, OutboundEvent } from '../../src/domain/chat-events.js';
-import { ChatHub, resumePlan } from '../../src/domain/chat-hub.js';
+import { ChatHub } from '../../src/domain/chat-hub.js';
 import type { ChatLimits } from '../../src/domain/chat-limits.js';
 import type { ChatSession } from '../../src/domain/chat-session.js';
 import { MemoryBackplane } from '../../src/domain/memory-backplane.js';
@@ -43,13 +43,14 @@ class FakeClient {
   }
 }
 
-function setup(limits: Partial<ChatLimits> = {}, historySize = 100) {
+function setup(limits: Partial<ChatLimits> = {}, historySize = 100, presenceIntervalMs = 0) {
   let now = 0;
   const hub = new ChatHub({
     limits: { ...LIMITS, ...limits },
     replicaId: 'r1',
     logger: createLogger({ name: 'test', level: 'silent' }),
     nowMs: () => now,
+    presenceIntervalMs,
   });
   const backplane = new MemoryBackplane({ historySize, maxRooms: 100 }, hub);
   hub.attach(backplane);
@@ -61,11 +62,13 @@ function setup(limits: Partial<ChatLimits> = {}, historySize = 100) {
   const send = async (client: FakeClient, envelope: InboundEnvelope) => {
     hub.receive(client.session, envelope);
     await client.session.inbox;
-    // Fan-out happens once per turn of the event loop.
-    await new Promise((resolve) => setImmediate(resolve));
+    await settle();
   };
   return { hub, connect, send, advance: (ms: number) => (now += ms) };
 }
+
+/** Lets fan-out (next turn of the event loop) and presence (a 0 ms timer) happen. */
+const settle = () => new Promise<void>((resolve) => setTimeout(() => setImmediate(resolve), 1));
 
 const join = (room: string, user: string): InboundEnvelope => ({ kind: 'join', requestId: `j-${user}`, room, user });
 const say = (room: string, text: string, requestId = text): InboundEnvelope => ({
@@ -98,10 +101,22 @@ describe('ChatHub', () => {
     expect(ana.of('joined').map((e) => e.user)).toEqual(['ana', 'bob']);
     expect(ana.of('presence').at(-1)?.users).toEqual(['ana', 'bob']);
     hub.disconnect(bob.session);
-    await new Promise((r) => setImmediate(r));
+    await settle();
     expect(ana.of('left').map((e) => e.user)).toEqual(['bob']);
     expect(ana.of('presence').at(-1)?.users).toEqual(['ana']);
     expect(hub.connections).toBe(1);
+  });
+
+  it('sends presence changes that happen close together as one event with the latest members', async () => {
+    const { hub, connect } = setup({}, 100, 30);
+    const clients = Array.from({ length: 6 }, () => connect());
+    for (const [i, c] of clients.entries()) hub.receive(c.session, join('r', `u${i}`));
+    await Promise.all(clients.map((c) => c.session.inbox));
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const seen = clients[0]!.of('presence');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.users).toEqual(['u0', 'u1', 'u2', 'u3', 'u4', 'u5']);
+    expect(clients[0]!.of('joined').map((e) => e.user)).toEqual(['u0', 'u1', 'u2', 'u3', 'u4', 'u5']);
   });
 
   it('resumes exactly after the last seen offset', async () => {
@@ -131,34 +146,6 @@ describe('ChatHub', () => {
     const stranger = connect();
     await send(stranger, { kind: 'resume', requestId: 'y', room: 'r', user: 's', epoch: 'gone', afterOffset: 5 });
     expect(stranger.of('joined')[0]).toMatchObject({ resume: 'gap', firstOffset: 4 });
-  });
-
-  it('plans resumes at the edges', () => {
-    const rec = (offset: number) => ({
-      room: 'r',
-      epoch: 'e',
-      offset,
-      user: 'u',
-      text: 't',
-      sentAtMs: 0,
-      senderRequestId: '',
-    });
-    expect(resumePlan(undefined, { epoch: 'e', headOffset: 7, messages: [] })).toEqual({
-      outcome: 'none',
-      firstOffset: 8,
-    });
-    expect(resumePlan({ epoch: 'e', afterOffset: 7 }, { epoch: 'e', headOffset: 7, messages: [rec(7)] })).toEqual({
-      outcome: 'complete',
-      firstOffset: 8,
-    });
-    expect(resumePlan({ epoch: '', afterOffset: 0 }, { epoch: 'e', headOffset: 0, messages: [] })).toEqual({
-      outcome: 'complete',
-      firstOffset: 1,
-    });
-    expect(resumePlan({ epoch: 'e', afterOffset: 99 }, { epoch: 'e', headOffset: 7, messages: [rec(7)] })).toEqual({
-      outcome: 'gap',
-      firstOffset: 8,
-    });
   });
 
   it('enforces size, rate and rooms-per-connection limits with clear codes, keeping the connection', async () => {

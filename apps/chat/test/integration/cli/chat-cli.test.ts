@@ -1,4 +1,4 @@
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runChatCli } from '../../../src/cli/chat-cli.js';
 import { ChatTestClient, requireRedis, startTestServer, uniqueRoom } from '../chat-test-client.js';
@@ -39,17 +39,20 @@ describe('runChatCli', () => {
     await watcher.waitFor((e) => e.joined?.user === 'watcher' && e.requestId !== '');
 
     const out = capture();
-    await runChatCli({
-      server: server.address,
-      room,
-      user: 'ana',
-      input: Readable.from(['first line\n', 'second line\n', '\n', '/who\n', 'third line\n']),
-      output: out.output,
-    });
+    const input = new PassThrough();
+    const done = runChatCli({ server: server.address, room, user: 'ana', input, output: out.output });
+    input.write('first line\nsecond line\n\n');
+    await out.waitFor(/\[2\] ana: second line/);
+    // Presence is printed when it changes, and on demand.
+    await out.waitFor(/\* here: ana, watcher\n/);
+    input.write('/who\n');
+    await out.waitFor(/\* here: ana, watcher\n[\s\S]*\* here: ana, watcher\n/);
+    // End of input: what is queued is sent and confirmed, then the CLI leaves.
+    input.end('third line\n');
+    await done;
     const texts = (await watcher.waitForMessages(room, 3)).map((m) => `${m.user}:${m.text}`);
     expect(texts).toEqual(['ana:first line', 'ana:second line', 'ana:third line']);
     expect(out.text()).toMatch(/\* joined .* as ana/);
-    expect(out.text()).toMatch(/\* here: ana, watcher/);
     expect(out.text()).toMatch(/\[1\] ana: first line\n\[2\] ana: second line\n/);
     expect(out.text()).toMatch(/\[3\] ana: third line/);
   });
