@@ -49,7 +49,7 @@ export const chatConfigSpec = defineConfig({
   sendQueueSize: setting(
     'CHAT_SEND_QUEUE',
     Type.Integer({ minimum: 1, default: 1024 }),
-    'Events queued per connection while it does not read; past it the client is disconnected as a slow consumer.',
+    'Messages queued per connection while it does not read; past it the client is disconnected as a slow consumer.',
   ),
   replicaId: setting(
     'CHAT_REPLICA_ID',
