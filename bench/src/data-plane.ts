@@ -10,7 +10,7 @@
  *    and vs `pgbench` running the same single-row upsert from a script file. Goal: ≥ 3× the loop.
  * 3. GET through the data plane on a cache hit and on a cache miss (engine read + versioned fill) vs a raw ioredis GET.
  *
- *   npx tsc -b bench && node bench/dist/data-plane.js [--rates 250,1000] [--seconds 10] [--rows 40000]
+ *   npx tsc -b bench && node bench/dist/data-plane.js [--rates 100,250,1000] [--seconds 10] [--rows 40000]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { openDataPlaneFromEnv } from '@kverse/data-plane';
+import { type OpenedDataPlane, openDataPlaneFromEnv } from '@kverse/data-plane';
 import { createLogger, createMetricsRegistry } from '@kverse/runtime';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -27,7 +27,7 @@ import { formatNumber, printRatio, printTable, type Row } from './report.js';
 
 const { values: args } = parseArgs({
   options: {
-    rates: { type: 'string', default: '250,1000' },
+    rates: { type: 'string', default: '100,250,1000' },
     seconds: { type: 'string', default: '10' },
     rows: { type: 'string', default: '40000' },
     'loop-seconds': { type: 'string', default: '5' },
@@ -222,7 +222,7 @@ async function main(): Promise<void> {
   const api = await startApp('api', { PORT: '0' }, /"url":"(http:[^"]+)"/);
   const apiUrl = api.match[1]!;
   const metrics = createMetricsRegistry();
-  const opened = await openDataPlaneFromEnv(services, logger, metrics);
+  let opened: OpenedDataPlane | undefined;
   const readKeys: string[] = [];
   try {
     // 1. End-to-end latency at fixed rates (each after a short warm-up at the same rate).
@@ -247,8 +247,11 @@ async function main(): Promise<void> {
       `p99 ${formatNumber(p99AtGoalRate)} ms at ${rate} writes/s (goal < 50 ms) ${p99AtGoalRate < 50 ? 'met' : 'MISSED'}`,
     );
 
-    // 2. Consumer apply rate on a backlog, vs the single-row loop and pgbench.
+    // 2. Consumer apply rate on a backlog, vs the single-row loop and pgbench. The backlog is written through a data
+    //    plane in this process (opened only now, so it did not consume kv.changes during the latency run).
     await stopApp(consumer.child);
+    opened = await openDataPlaneFromEnv(services, logger, metrics);
+    const dp = opened.dataPlane;
     const prefix = `${run}/consumer/`;
     let sent = 0;
     await Promise.all(
@@ -257,7 +260,7 @@ async function main(): Promise<void> {
           const i = sent++;
           const key = `${prefix}${String(i).padStart(7, '0')}`;
           readKeys.push(key);
-          await opened.dataPlane.put(key, value);
+          await dp.put(key, value);
         }
       }),
     );
@@ -279,7 +282,6 @@ async function main(): Promise<void> {
     // 3. GET: a miss (engine read + versioned fill; the consumer left a marker), the same keys again as hits, and a
     //    raw ioredis GET of a plain string of the same size.
     const keys = readKeys.slice(0, Math.min(readKeys.length, 20_000));
-    const dp = opened.dataPlane;
     const miss = await measureReads(keys, (k) => dp.get(k));
     const hit = await measureReads(keys, (k) => dp.get(k));
     const redis = new Redis(services.REDIS_URL!, { enableAutoPipelining: true });
@@ -297,7 +299,7 @@ async function main(): Promise<void> {
     console.log(`hit / raw ioredis: ${(hit.opsPerSecond / raw.opsPerSecond).toFixed(2)}×`);
     console.log(`hit / miss: ${(hit.opsPerSecond / miss.opsPerSecond).toFixed(2)}×`);
   } finally {
-    await opened.close();
+    await opened?.close();
     await stopApp(api.child);
     await stopApp(consumer.child);
     await db.query('DELETE FROM kv WHERE key >= $1 AND key < $2', [Buffer.from(run), Buffer.from(`${run}\xff`)]);
