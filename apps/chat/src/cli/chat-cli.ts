@@ -78,13 +78,17 @@ function describe(event: ChatClientEvent, self: string): string | undefined {
 function describeServerEvent(event: ServerEvent__Output, self: string): string | undefined {
   if (event.message) return `[${event.message.offset}] ${event.message.user}: ${event.message.text}`;
   if (event.batch) return event.batch.messages.map((m) => `[${m.offset}] ${m.user}: ${m.text}`).join('\n');
-  if (event.joined) {
-    if (event.requestId !== '')
-      return `* joined ${event.joined.room} as ${self} (${event.joined.headOffset} messages so far)`;
-    return `* ${event.joined.user} joined`;
+  if (event.joined) return `* joined ${event.joined.room} as ${self} (${event.joined.headOffset} messages so far)`;
+  if (event.left) return undefined;
+  if (event.presence) {
+    const { joined, left, users } = event.presence;
+    const others = (names: string[]) => names.filter((name) => name !== self);
+    return [
+      ...others(joined).map((name) => `* ${name} joined`),
+      ...others(left).map((name) => `* ${name} left`),
+      `* here: ${users.join(', ') || '(nobody)'}`,
+    ].join('\n');
   }
-  if (event.left) return event.requestId !== '' ? undefined : `* ${event.left.user} left`;
-  if (event.presence) return `* here: ${event.presence.users.join(', ') || '(nobody)'}`;
   if (event.error) return `! ${event.error.code}: ${event.error.message}`;
   return undefined;
 }

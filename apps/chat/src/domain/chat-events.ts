@@ -43,7 +43,15 @@ export type OutboundEvent =
   | { readonly kind: 'message'; readonly record: ChatRecord }
   /** Consecutive messages of one room, in offset order (two or more). */
   | { readonly kind: 'batch'; readonly records: readonly ChatRecord[] }
-  | { readonly kind: 'presence'; readonly room: string; readonly users: readonly string[] }
+  | {
+      readonly kind: 'presence';
+      readonly room: string;
+      /** Everyone here now, each user once, sorted. */
+      readonly users: readonly string[];
+      /** Who joined and who left since the previous presence event, in order. */
+      readonly joined: readonly string[];
+      readonly left: readonly string[];
+    }
   | {
       readonly kind: 'error';
       readonly requestId: string;

@@ -135,22 +135,13 @@ export class ChatHub implements RoomListener {
     this.rooms.get(record.room)?.hear(record);
   }
 
-  onJoined(roomName: string, member: string, user: string): void {
-    const event: OutboundEvent = {
-      kind: 'joined',
-      requestId: '',
-      room: roomName,
-      user,
-      epoch: '',
-      headOffset: 0,
-      resume: 'none',
-      firstOffset: 0,
-    };
-    this.rooms.get(roomName)?.broadcast(event, member);
+  // Joins and leaves reach the other members with the next presence event (see LocalRoom).
+  onJoined(roomName: string, _member: string, user: string): void {
+    this.rooms.get(roomName)?.noteChange('joined', user);
   }
 
-  onLeft(roomName: string, member: string, user: string): void {
-    this.rooms.get(roomName)?.broadcast({ kind: 'left', requestId: '', room: roomName, user }, member);
+  onLeft(roomName: string, _member: string, user: string): void {
+    this.rooms.get(roomName)?.noteChange('left', user);
   }
 
   onPresence(roomName: string, users: readonly string[]): void {

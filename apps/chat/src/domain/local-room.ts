@@ -9,8 +9,8 @@ import { deliverAll, eventFor, MAX_BATCH } from './member-delivery.js';
  * Messages heard in one turn of the event loop are handed to the members together, as one event object shared
  * by all of them (a transport encodes it once). Under light load that is one message per event and costs no
  * latency; under a burst, the per-event cost is paid once per batch instead of once per message. Presence is a
- * snapshot, so changes within `presenceIntervalMs` go out as one event with the latest members; otherwise a room
- * filling up with N members would send N full member lists to N members.
+ * snapshot, so changes within `presenceIntervalMs` go out as one event with the latest members and the joins and
+ * leaves since the previous one; otherwise a room filling up with N members would send N² events.
  */
 export class LocalRoom {
   readonly members = new Map<string, { readonly session: ChatSession; readonly membership: Membership }>();
@@ -19,6 +19,8 @@ export class LocalRoom {
   private outbox: ChatRecord[] = [];
   private flushTimer: NodeJS.Immediate | undefined;
   private presence: readonly string[] | undefined;
+  private joinedSince: string[] = [];
+  private leftSince: string[] = [];
   private presenceTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -56,23 +58,38 @@ export class LocalRoom {
     this.observer.delivered(this.name, records, recipients);
   }
 
-  /** Sends the latest member list after the presence interval. */
+  /** Notes a join or leave; it goes out with the next presence event. */
+  noteChange(change: 'joined' | 'left', user: string): void {
+    (change === 'joined' ? this.joinedSince : this.leftSince).push(user);
+  }
+
+  /** Sends the latest member list, with the joins and leaves since the last one, after the presence interval. */
   updatePresence(users: readonly string[]): void {
     this.presence = users;
     this.presenceTimer ??= setTimeout(() => {
       this.presenceTimer = undefined;
       const latest = this.presence;
+      if (!latest) return;
+      const event: OutboundEvent = {
+        kind: 'presence',
+        room: this.name,
+        users: latest,
+        joined: this.joinedSince,
+        left: this.leftSince,
+      };
       this.presence = undefined;
-      if (latest) this.broadcast({ kind: 'presence', room: this.name, users: latest });
+      this.joinedSince = [];
+      this.leftSince = [];
+      this.broadcast(event);
     }, this.presenceIntervalMs);
   }
 
-  /** Sends `event` to every member whose join has completed, except `except`, after the messages heard so far. */
-  broadcast(event: OutboundEvent, except?: string): void {
+  /** Sends `event` to every member whose join has completed, after the messages heard so far. */
+  private broadcast(event: OutboundEvent): void {
     this.flush();
-    for (const [member, { session, membership }] of this.members) {
+    for (const { session, membership } of this.members.values()) {
       // A member still joining gets a fresh presence once its own join is announced.
-      if (member !== except && membership.pending === undefined) session.send(event);
+      if (membership.pending === undefined) session.send(event);
     }
   }
 
@@ -82,5 +99,7 @@ export class LocalRoom {
     clearTimeout(this.presenceTimer);
     this.outbox = [];
     this.presence = undefined;
+    this.joinedSince = [];
+    this.leftSince = [];
   }
 }

@@ -67,7 +67,9 @@ export function toServerEvent(event: OutboundEvent): ServerEvent {
     case 'batch':
       return { batch: { messages: event.records.map(toChatMessage) } };
     case 'presence':
-      return { presence: { room: event.room, users: [...event.users] } };
+      return {
+        presence: { room: event.room, users: [...event.users], joined: [...event.joined], left: [...event.left] },
+      };
     case 'error':
       return {
         requestId: event.requestId,

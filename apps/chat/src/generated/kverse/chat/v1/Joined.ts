@@ -4,7 +4,8 @@ import type { ResumeStatus as _kverse_chat_v1_ResumeStatus, ResumeStatus__Output
 import type { Long } from '@grpc/proto-loader';
 
 /**
- * Sent to the joining connection (with its request_id) and to the room's other members (without).
+ * Sent to the joining connection, with its request_id. The room's other members learn of the join through
+ * Presence.joined.
  */
 export interface Joined {
   'room'?: (string);
@@ -22,7 +23,8 @@ export interface Joined {
 }
 
 /**
- * Sent to the joining connection (with its request_id) and to the room's other members (without).
+ * Sent to the joining connection, with its request_id. The room's other members learn of the join through
+ * Presence.joined.
  */
 export interface Joined__Output {
   'room': (string);
