@@ -1,6 +1,6 @@
 import { isKvError, KvError } from '@kverse/kv-core';
 import type { Logger } from '@kverse/runtime';
-import type { ChatRecord, InboundEnvelope, OutboundEvent } from './chat-events.js';
+import type { ChatRecord, InboundEnvelope } from './chat-events.js';
 import { type ChatLimits, checkMessageText, checkRoomName, checkUserName } from './chat-limits.js';
 import { type ChatObserver, NOOP_OBSERVER } from './chat-observer.js';
 import { ChatSession, type Membership, type SessionSink } from './chat-session.js';
