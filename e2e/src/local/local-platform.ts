@@ -17,7 +17,8 @@ export const SERVICE_URLS = {
 } as const;
 
 const SERVICE_SCRIPTS = { database: 'postgres', queue: 'rabbitmq', cache: 'redis' } as const;
-const RELEASE = 'kverse';
+/** The release name the chart is rendered with (Secret names derive from it). */
+export const RELEASE = 'kverse';
 const MULTICAST_NODES = 3;
 
 /** Fails naming the service (and its script) that does not accept connections. */
