@@ -7,6 +7,8 @@ import { helmInstallCommand, killPodCommand, platformValues } from './kind-comma
 import { PortForward } from './port-forward.js';
 
 const RELEASE = 'kverse';
+/** Names a namespace where release `kverse` is already installed, to test that instead of installing one. */
+export const EXISTING_NAMESPACE_VARIABLE = 'KVERSE_E2E_NAMESPACE';
 
 /**
  * The platform installed by its chart on kind (the data plane needs no operator; charts.test.ts installs the
@@ -17,18 +19,33 @@ const RELEASE = 'kverse';
 export async function startKindPlatform(): Promise<Platform> {
   const cluster = await prepareKindCluster();
   const { tools, context: kubeContext } = cluster;
-  const namespace = `kverse-e2e-${runId()}`;
+  // An existing release (CI's kind job installs one before the suite) is used as it is and left in place.
+  const existing = process.env[EXISTING_NAMESPACE_VARIABLE];
+  const namespace = existing ?? `kverse-e2e-${runId()}`;
   const forwards: PortForward[] = [];
   const close = async () => {
     for (const f of forwards) f.close();
+    if (existing) return;
     await tools.helm(['uninstall', RELEASE, '--namespace', namespace, '--wait']).catch(() => undefined);
     await tools.kubectl(['delete', 'namespace', namespace, '--wait=false']).catch(() => undefined);
   };
   try {
-    await run(
-      helmInstallCommand({ release: RELEASE, chart: PLATFORM_CHART, namespace, kubeContext, values: platformValues() }),
-      { env: tools.env, timeoutMs: 960_000 },
-    );
+    if (existing) {
+      await tools.helm(['status', RELEASE, '--namespace', namespace]).catch((err: Error) => {
+        throw new Error(`${EXISTING_NAMESPACE_VARIABLE}=${existing}: no release ${RELEASE} there (${err.message})`);
+      });
+    } else {
+      await run(
+        helmInstallCommand({
+          release: RELEASE,
+          chart: PLATFORM_CHART,
+          namespace,
+          kubeContext,
+          values: platformValues(),
+        }),
+        { env: tools.env, timeoutMs: 960_000 },
+      );
+    }
     const pods = async (component: string) =>
       (await tools.list(['pods', '-n', namespace, '-l', `app.kubernetes.io/component=${component}`]))
         .filter((p) => !p.metadata.annotations?.['helm.sh/hook'])

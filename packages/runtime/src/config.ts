@@ -94,6 +94,7 @@ const IGNORED = new Set([
   'KVERSE_FORCE_INSTALL',
   'KVERSE_TEST_PROJECTS',
   'KVERSE_E2E_PROVIDER',
+  'KVERSE_E2E_NAMESPACE',
 ]);
 
 /** Rows for the configuration table in the docs: variable, default, meaning. */
