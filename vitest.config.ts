@@ -50,12 +50,14 @@ export default defineConfig({
       {
         ...shared,
         test: {
-          // docs/e2e.md: KVERSE_E2E_PROVIDER=local (default, CI) or kind; one file at a time on one cluster.
+          // docs/e2e.md: KVERSE_E2E_PROVIDER=local (default, CI) or kind; one file at a time on one cluster, and after
+          // the other projects (group 0), some of which stop and restart the shared services.
           name: 'e2e',
           include: ['e2e/test/**/*.test.ts'],
           testTimeout: 600_000,
           hookTimeout: 900_000,
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
