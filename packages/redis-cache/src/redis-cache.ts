@@ -17,6 +17,12 @@ export interface RedisCacheOptions {
   readonly tombstoneTtlMs?: number;
   /** A Redis command slower than this counts as a failure; the read goes to the engine. @default 250 */
   readonly commandTimeoutMs?: number;
+  /**
+   * Post-commit updates (`applyChanges`) that failed while Redis was unreachable are kept, newest per key, and sent
+   * again once it answers; beyond this many keys the oldest are dropped (their entries then expire by TTL).
+   * @default 100000
+   */
+  readonly maxPendingUpdates?: number;
   readonly metrics?: Registry;
   readonly logger: Logger;
 }
@@ -48,6 +54,13 @@ export class RedisCache implements KvReader {
   private readonly tombstoneTtlMs: number;
   private readonly fallbacks: Counter<'op'>;
   private readonly results: Counter<'result'>;
+  private readonly logger: Logger;
+  private readonly maxPending: number;
+  /** Failed post-commit updates, newest stamp per key, re-sent when Redis answers again (see `applyChanges`). */
+  private readonly pending = new Map<string, { stamp: Stamp; kind: '1' | '2' }>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private flushing = false;
+  private closed = false;
 
   constructor(
     private readonly engine: KvReader,
@@ -65,11 +78,14 @@ export class RedisCache implements KvReader {
       ? new Redis({ ...common, sentinels: [...options.sentinels], name: options.sentinelName ?? 'kverse' })
       : new Redis(options.url ?? 'redis://127.0.0.1:6379', common);
     redis.on('error', () => undefined); // reported through fallbacks and readiness
+    redis.on('ready', () => void this.flushPending());
     redis.defineCommand('kvVersionedSet', { numberOfKeys: 1, lua: VERSIONED_SET_SCRIPT });
     this.redis = redis as VersionedRedis;
     this.prefix = options.prefix ?? 'kverse:kv:';
     this.ttlMs = options.ttlMs ?? 300_000;
     this.tombstoneTtlMs = options.tombstoneTtlMs ?? 30_000;
+    this.maxPending = options.maxPendingUpdates ?? 100_000;
+    this.logger = options.logger;
     const registers = options.metrics ? [options.metrics] : [];
     this.fallbacks = new Counter({
       name: 'kverse_cache_fallbacks_total',
@@ -122,17 +138,80 @@ export class RedisCache implements KvReader {
     return this.set(record.key, record, '0', payload, this.ttlMs);
   }
 
-  /** Brings entries up to date with applied writes (puts store the value, deletes leave a versioned tombstone; puts a versioned marker). */
+  /**
+   * Brings entries up to date with applied writes: a put leaves a versioned marker, a delete a versioned tombstone.
+   * An update that fails (Redis unreachable or slow) is not lost: it is kept and sent again once Redis answers — late
+   * is harmless, the script keeps the newest stamp — so an entry cached before an outage cannot outlive a newer
+   * write by more than the outage (or by its TTL, if more than `maxPendingUpdates` keys are waiting).
+   */
   async applyChanges(applied: readonly Mutation[]): Promise<void> {
-    await Promise.all(
-      applied.map((m) =>
-        m.op === 'put'
-          ? // A put leaves a versioned marker (its createdAt is only known to the engine): the next read misses and
-            // fills exactly, and no fill older than the put can land.
-            this.set(m.key, m, '2', '', this.tombstoneTtlMs)
-          : this.set(m.key, m, '1', '', this.tombstoneTtlMs),
-      ),
-    );
+    const ok = await Promise.all(applied.map((m) => this.update(m.key, m, m.op === 'put' ? '2' : '1')));
+    // Redis answers again (possibly without ever dropping the connection): send what was held.
+    if (this.pending.size > 0 && ok.every(Boolean)) void this.flushPending();
+  }
+
+  /** Post-commit updates waiting for Redis to answer again. */
+  get pendingUpdates(): number {
+    return this.pending.size;
+  }
+
+  private async update(key: string, stamp: Stamp, kind: '1' | '2'): Promise<boolean> {
+    try {
+      // A put's marker (its createdAt is only known to the engine) makes the next read miss and fill exactly, and no
+      // fill older than the put can land.
+      await this.write(key, stamp, kind, '', this.tombstoneTtlMs);
+      return true;
+    } catch {
+      this.fallbacks.inc({ op: 'set' });
+      this.keepPending(key, stamp, kind);
+      return false;
+    }
+  }
+
+  private keepPending(key: string, stamp: Stamp, kind: '1' | '2'): void {
+    const held = this.pending.get(key);
+    if (held && compareStamps(held.stamp, stamp) >= 0) return;
+    this.pending.delete(key);
+    if (this.pending.size >= this.maxPending) {
+      const oldest = this.pending.keys().next().value;
+      if (oldest !== undefined) this.pending.delete(oldest);
+      this.fallbacks.inc({ op: 'dropped' });
+    }
+    this.pending.set(key, { stamp, kind });
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flushPending();
+    }, 1000);
+    this.retryTimer.unref();
+  }
+
+  private async flushPending(): Promise<void> {
+    if (this.flushing || this.pending.size === 0 || this.closed) return;
+    this.flushing = true;
+    const batch = [...this.pending];
+    let failed = 0;
+    try {
+      await Promise.all(
+        batch.map(async ([key, held]) => {
+          try {
+            await this.write(key, held.stamp, held.kind, '', this.tombstoneTtlMs);
+            // A newer failed update for the key may have replaced this one meanwhile: that one stays.
+            if (this.pending.get(key) === held) this.pending.delete(key);
+          } catch {
+            failed++;
+          }
+        }),
+      );
+    } finally {
+      this.flushing = false;
+    }
+    if (failed > 0) this.scheduleRetry();
+    else this.logger.info({ updates: batch.length }, 'sent cache updates held while Redis was unreachable');
   }
 
   /** Resolves when connected, or after `timeoutMs` either way (a cache that is down is not fatal). */
@@ -157,23 +236,41 @@ export class RedisCache implements KvReader {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
     this.redis.disconnect();
   }
 
   private async set(key: string, stamp: Stamp, kind: '0' | '1' | '2', payload: string, ttl: number): Promise<boolean> {
     try {
-      const written = await this.redis.kvVersionedSet(
-        this.prefix + key,
-        stamp.version.toString(),
-        stamp.writer,
-        kind,
-        payload,
-        ttl,
-      );
-      return written === 1;
+      return await this.write(key, stamp, kind, payload, ttl);
     } catch {
       this.fallbacks.inc({ op: 'set' });
       return false;
     }
   }
+
+  /** The versioned script: true when stored, false when the cache already held a newer stamp; throws if Redis fails. */
+  private async write(
+    key: string,
+    stamp: Stamp,
+    kind: '0' | '1' | '2',
+    payload: string,
+    ttl: number,
+  ): Promise<boolean> {
+    const written = await this.redis.kvVersionedSet(
+      this.prefix + key,
+      stamp.version.toString(),
+      stamp.writer,
+      kind,
+      payload,
+      ttl,
+    );
+    return written === 1;
+  }
+}
+
+function compareStamps(a: Stamp, b: Stamp): number {
+  if (a.version !== b.version) return a.version < b.version ? -1 : 1;
+  return a.writer < b.writer ? -1 : a.writer > b.writer ? 1 : 0;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { KvReader, KvRecord, ListPage } from '@kverse/kv-core';
 import { createLogger, createMetricsRegistry } from '@kverse/runtime';
 import { Redis } from 'ioredis';
@@ -48,6 +49,40 @@ const record = (key: string, value: string, version: bigint): KvRecord => ({
   createdAt: 1,
   updatedAt: Number(version),
 });
+
+/**
+ * A TCP proxy to Redis that can be cut (every connection dropped, new ones refused) and restored, while Redis keeps
+ * its data: a network partition between one process and Redis, not a Redis restart.
+ */
+class CuttableProxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  async open(target: URL): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = connect(Number(target.port || 6379), target.hostname);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => {
+          this.sockets.delete(s);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  async cut(): Promise<void> {
+    const closed = new Promise<void>((r) => this.server!.close(() => r()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+}
 
 /** The naive cache-aside this design rules out: plain GET, SET on fill, DEL on write. */
 class NaiveCache {
@@ -133,6 +168,33 @@ describe('Redis cache', () => {
     expect(await cache.get('h')).toBeUndefined(); // versioned tombstone
     expect(await redis.pttl(`${prefix}h`)).toBeGreaterThan(0);
     await cache.close();
+  });
+
+  it('re-sends post-commit updates that failed while Redis was unreachable, so a pre-outage entry cannot stay', async () => {
+    const store = new GatedStore();
+    store.rows.set('p', record('p', 'v1', 1n));
+    const proxy = new CuttableProxy();
+    await proxy.open(new URL(REDIS_URL));
+    const cache = new RedisCache(store, { url: `redis://127.0.0.1:${proxy.port}`, prefix, logger });
+    try {
+      expect(await cache.connected()).toBe(true);
+      expect((await cache.get('p'))?.value).toBe('v1'); // miss, fills v1
+      await proxy.cut();
+      // v2 is committed while this process cannot reach Redis: the marker cannot be written now.
+      store.rows.set('p', record('p', 'v2', 2n));
+      await cache.applyChanges([{ op: 'put', key: 'p', value: 'v2', version: 2n, writer: 'w', timestamp: 2 }]);
+      expect(cache.pendingUpdates).toBe(1);
+      expect(await redis.hget(`${prefix}p`, 'v')).toBe('1'); // Redis itself still holds v1
+      await proxy.open(new URL(REDIS_URL)); // same port: the partition heals
+      const deadline = Date.now() + 10_000;
+      while (cache.pendingUpdates > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(cache.pendingUpdates).toBe(0);
+      expect(await redis.hget(`${prefix}p`, 'v')).toBe('2');
+      expect((await cache.get('p'))?.value).toBe('v2');
+    } finally {
+      await cache.close();
+      await proxy.cut().catch(() => undefined);
+    }
   });
 
   it('answers from the engine when Redis is down, counting the fallback, and reports not ready', async () => {
