@@ -144,6 +144,10 @@ export class ChatHub implements RoomListener {
     this.rooms.get(roomName)?.noteChange('left', user);
   }
 
+  onResync(roomName: string): void {
+    this.rooms.get(roomName)?.resync();
+  }
+
   onPresence(roomName: string, users: readonly string[]): void {
     this.rooms.get(roomName)?.updatePresence(users);
   }
@@ -293,7 +297,14 @@ export class ChatHub implements RoomListener {
     const subscribed = this.backplane.subscribe(name);
     // A failed subscription fails the joins awaiting it; don't also report it as unhandled.
     subscribed.catch(() => {});
-    const room = new LocalRoom(name, subscribed, this.observer, this.presenceIntervalMs);
+    const room = new LocalRoom(
+      name,
+      subscribed,
+      this.observer,
+      this.presenceIntervalMs,
+      async (after) => (await this.backplane.read(name, after)).messages,
+      (err) => this.options.logger.warn({ err, room: name }, 'could not read back messages the subscription missed'),
+    );
     this.rooms.set(name, room);
     return room;
   }

@@ -22,6 +22,10 @@ export class LocalRoom {
   private joinedSince: string[] = [];
   private leftSince: string[] = [];
   private presenceTimer: NodeJS.Timeout | undefined;
+  /** The last message heard here, to notice offsets the subscription skipped. */
+  private heard: { epoch: string; offset: number } | undefined;
+  /** While missed messages are read back from history, newer ones wait here. */
+  private held: ChatRecord[] | undefined;
 
   constructor(
     readonly name: string,
@@ -29,6 +33,9 @@ export class LocalRoom {
     readonly subscribed: Promise<void>,
     private readonly observer: ChatObserver,
     private readonly presenceIntervalMs: number,
+    /** Reads the kept messages after an offset (the backplane's history), to fill a gap in what was heard. */
+    private readonly readAfter: (offset: number) => Promise<readonly ChatRecord[]>,
+    private readonly onRepairFailed: (err: unknown) => void,
   ) {}
 
   /** Nobody is here or on the way in: the room can be released. */
@@ -36,11 +43,53 @@ export class LocalRoom {
     return this.members.size === 0 && this.joining === 0;
   }
 
-  /** A message of this room was heard; it reaches the members at the end of this turn (or now, past a batch). */
+  /**
+   * A message of this room was heard; it reaches the members at the end of this turn (or now, past a batch).
+   * When its offset skips ahead of the last one heard in the same epoch (the replica's subscription dropped and
+   * came back, say), the skipped messages are read from history first, so members still get every offset in order.
+   */
   hear(record: ChatRecord): void {
+    if (this.held) {
+      this.held.push(record);
+      return;
+    }
+    const last = this.heard;
+    if (last && record.epoch === last.epoch && record.offset > last.offset + 1) {
+      this.held = [record];
+      void this.fillGap(last.epoch, last.offset);
+      return;
+    }
+    this.accept(record);
+  }
+
+  /** Reads back whatever was published after the last message heard (the subscription was interrupted). */
+  resync(): void {
+    const last = this.heard;
+    if (this.held || !last) return;
+    this.held = [];
+    void this.fillGap(last.epoch, last.offset);
+  }
+
+  private accept(record: ChatRecord): void {
+    const last = this.heard;
+    if (last && record.epoch === last.epoch && record.offset <= last.offset) return;
+    this.heard = { epoch: record.epoch, offset: record.offset };
     this.outbox.push(record);
     if (this.outbox.length >= MAX_BATCH) this.flush();
     else this.flushTimer ??= setImmediate(() => this.flush());
+  }
+
+  private async fillGap(epoch: string, after: number): Promise<void> {
+    try {
+      for (const record of await this.readAfter(after)) if (record.epoch === epoch) this.accept(record);
+    } catch (err) {
+      // History unavailable: go on with what was heard; members that resume later still get the missed messages.
+      this.onRepairFailed(err);
+    }
+    // One attempt: what history no longer holds stays missing (a member resuming is told so).
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const record of held) this.accept(record);
   }
 
   /** Hands the waiting messages to the members as one shared event. */
@@ -98,6 +147,7 @@ export class LocalRoom {
     if (this.flushTimer) clearImmediate(this.flushTimer);
     clearTimeout(this.presenceTimer);
     this.outbox = [];
+    this.held = undefined;
     this.presence = undefined;
     this.joinedSince = [];
     this.leftSince = [];

@@ -42,6 +42,8 @@ export interface RoomListener {
   onLeft(room: string, member: string, user: string): void;
   /** Everyone in the room now, each user once, sorted. */
   onPresence(room: string, users: readonly string[]): void;
+  /** Messages of the room may have gone unheard (the subscription was interrupted): read them back. */
+  onResync(room: string): void;
 }
 
 /** Each user once, sorted: how presence is shown. */

@@ -26,6 +26,8 @@ import { presenceOf, type RoomBackplane, type RoomListener, type RoomSnapshot } 
 export class RedisBackplane implements RoomBackplane {
   private readonly subscriber: Redis;
   private readonly scripts = new Map<string, string>();
+  private readonly rooms = new Set<string>();
+  private subscriberReadyBefore = false;
 
   private constructor(
     private readonly redis: Redis,
@@ -36,6 +38,18 @@ export class RedisBackplane implements RoomBackplane {
     this.subscriber = redis.duplicate();
     this.subscriber.on('message', (channel: string, payload: string) => this.dispatch(channel, payload));
     this.subscriber.on('error', (err: Error) => this.logger.warn({ err }, 'redis subscriber error'));
+    // ioredis resubscribes after a reconnect, but what was published meanwhile never reaches this replica:
+    // have every room read it back from history (shortly, so the resubscription is in place first).
+    this.subscriber.on('ready', () => {
+      if (!this.subscriberReadyBefore) {
+        this.subscriberReadyBefore = true;
+        return;
+      }
+      this.logger.warn({ rooms: this.rooms.size }, 'redis subscription restored; reading back missed messages');
+      setTimeout(() => {
+        for (const room of this.rooms) this.listener.onResync(room);
+      }, RESYNC_DELAY_MS).unref();
+    });
     this.redis.on('error', (err: Error) => this.logger.warn({ err }, 'redis error'));
   }
 
@@ -58,10 +72,12 @@ export class RedisBackplane implements RoomBackplane {
   }
 
   async subscribe(room: string): Promise<void> {
+    this.rooms.add(room);
     await this.subscriber.subscribe(channelOf(room));
   }
 
   async unsubscribe(room: string): Promise<void> {
+    this.rooms.delete(room);
     await this.subscriber.unsubscribe(channelOf(room));
   }
 
@@ -152,6 +168,7 @@ export class RedisBackplane implements RoomBackplane {
 }
 
 const CHANNEL_PREFIX = 'kverse:chat:';
+const RESYNC_DELAY_MS = 100;
 
 function channelOf(room: string): string {
   return `${CHANNEL_PREFIX}${room}`;

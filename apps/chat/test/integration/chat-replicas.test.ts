@@ -77,6 +77,32 @@ describe('two chat replicas over a real Redis', () => {
     ]);
   });
 
+  it('fills from history what a replica missed while its Redis subscription was down', async () => {
+    const room = uniqueRoom('resubscribe');
+    const writer = connect(b);
+    const reader = connect(a);
+    writer.join(room, 'writer');
+    reader.join(room, 'reader');
+    await reader.waitFor((e) => e.joined?.user === 'reader' && e.requestId !== '');
+    await writer.waitFor((e) => e.presence?.users.includes('reader') === true, 'reader present');
+    writer.say(room, 'm1');
+    await reader.waitForMessages(room, 1);
+    // Cut every subscriber connection: ioredis reconnects and resubscribes, but what is published meanwhile is
+    // not delivered to the subscriber.
+    const admin = new Redis(redisUrl);
+    await admin.client('KILL', 'TYPE', 'pubsub');
+    admin.disconnect();
+    for (let i = 2; i <= 6; i++) writer.say(room, `m${i}`);
+    // Both replicas read back what their subscriptions missed once they are resubscribed, without waiting for a
+    // later message to reveal the gap.
+    const expected = Array.from({ length: 6 }, (_, i) => `${i + 1}:m${i + 1}`);
+    for (const c of [writer, reader]) {
+      expect((await c.waitForMessages(room, 6)).map((m) => `${m.offset}:${m.text}`)).toEqual(expected);
+    }
+    writer.say(room, 'm7');
+    expect((await reader.waitForMessages(room, 7)).at(-1)).toMatchObject({ offset: 7, text: 'm7' });
+  });
+
   it('says the gap cannot be filled when history is shorter than the absence or Redis lost the room', async () => {
     const room = uniqueRoom('gap');
     const writer = connect(a);
