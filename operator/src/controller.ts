@@ -36,7 +36,7 @@ export class Controller implements ObservedState {
 
   constructor(private readonly o: ControllerOptions) {
     const common = {
-      objects: o.kube.objects,
+      raw: o.kube.raw,
       watch: o.kube.watch,
       watchTimeoutSeconds: o.watchTimeoutSeconds,
       // Twice the server's own timeout plus a minute: a healthy watch always ends or sends a bookmark before.

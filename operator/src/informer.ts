@@ -1,12 +1,14 @@
-import type { KubernetesObjectApi, Watch } from '@kubernetes/client-node';
+import type { Watch } from '@kubernetes/client-node';
 import type { Logger } from '@kverse/runtime';
 import type { KubeObject } from './desired.js';
+import { isNotFound } from './errors.js';
 import { collectionPath } from './managed-kinds.js';
+import type { RawClient } from './raw-client.js';
 
 export type InformerEvent = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface InformerOptions {
-  readonly objects: KubernetesObjectApi;
+  readonly raw: RawClient;
   readonly watch: Watch;
   readonly apiVersion: string;
   readonly kind: string;
@@ -43,7 +45,18 @@ export class Informer {
 
   /** Lists once and starts watching; resolves when the cache holds the first full list. */
   async start(): Promise<void> {
-    await this.relist();
+    // The first list is retried until it succeeds (an API server that is starting, or re-initialising storage
+    // after a CRD change, answers 429/5xx for a while); only "this API is not served" (404) is final.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.relist();
+        break;
+      } catch (err) {
+        if (this.stopped || isNotFound(err)) throw err;
+        this.o.log.warn({ kind: this.o.kind, err: String(err), attempt }, 'initial list failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** Math.min(attempt, 5))));
+      }
+    }
     this.hasSynced = true;
     this.startWatch();
   }
@@ -75,19 +88,10 @@ export class Informer {
   }
 
   private async relist(): Promise<void> {
-    const { objects, apiVersion, kind, labelSelector } = this.o;
-    const res = await objects.list(
-      apiVersion,
-      kind,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      labelSelector,
-    );
+    const { raw, apiVersion, kind, plural, labelSelector } = this.o;
+    const res = await raw.list({ apiVersion, plural }, labelSelector);
     const seen = new Set<string>();
-    for (const item of res.items as KubeObject[]) {
+    for (const item of res.items) {
       const obj = { ...item, apiVersion, kind };
       const key = keyOf(obj);
       seen.add(key);
@@ -105,27 +109,28 @@ export class Informer {
     this.resourceVersion = res.metadata?.resourceVersion ?? '';
   }
 
-  private armWatchdog(): void {
-    clearTimeout(this.watchdog);
-    this.watchdog = setTimeout(() => {
-      this.o.log.warn({ kind: this.o.kind, silenceMs: this.o.silenceMs }, 'watch went silent; relisting');
-      this.abort?.abort();
-      this.restart(true);
-    }, this.o.silenceMs);
-    this.watchdog.unref();
-  }
-
   private startWatch(): void {
     if (this.stopped) return;
-    const { watch, apiVersion, plural, labelSelector, watchTimeoutSeconds } = this.o;
+    const { watch, apiVersion, plural, labelSelector, watchTimeoutSeconds, silenceMs } = this.o;
     let needRelist = false;
     let ended = false;
+    // Each watch ends exactly once, whichever comes first: the server closing it, an error, or the watchdog.
     const end = (relist: boolean) => {
       if (ended) return;
       ended = true;
+      clearTimeout(this.watchdog);
+      this.abort?.abort();
       this.restart(relist || needRelist);
     };
-    this.armWatchdog();
+    const armWatchdog = () => {
+      clearTimeout(this.watchdog);
+      this.watchdog = setTimeout(() => {
+        this.o.log.warn({ kind: this.o.kind, silenceMs }, 'watch went silent; relisting');
+        end(true);
+      }, silenceMs);
+      this.watchdog.unref();
+    };
+    armWatchdog();
     watch
       .watch(
         collectionPath({ apiVersion, plural }),
@@ -136,7 +141,8 @@ export class Informer {
           ...(labelSelector ? { labelSelector } : {}),
         },
         (type: string, obj: KubeObject) => {
-          this.armWatchdog();
+          if (ended) return;
+          armWatchdog();
           this.failures = 0;
           if (type === 'BOOKMARK') {
             this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
@@ -152,20 +158,22 @@ export class Informer {
           }
         },
         (err: unknown) => {
+          if (ended) return;
           if (err && !this.stopped) {
             this.failures += 1;
-            this.o.log.warn({ kind: this.o.kind, err }, 'watch failed');
+            this.o.log.warn({ kind: this.o.kind, err: String(err) }, 'watch failed');
           }
           end(Boolean(err));
         },
       )
       .then((abort) => {
-        this.abort = abort;
+        if (ended) abort.abort();
+        else this.abort = abort;
       })
       .catch((err: unknown) => {
         if (!this.stopped) {
           this.failures += 1;
-          this.o.log.warn({ kind: this.o.kind, err }, 'watch request failed');
+          this.o.log.warn({ kind: this.o.kind, err: String(err) }, 'watch request failed');
         }
         end(true);
       });

@@ -1,19 +1,12 @@
-import {
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  KubernetesObjectApi,
-  Watch,
-} from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import { RawClient } from './raw-client.js';
 
 /** The API clients the operator uses, built once from one kubeconfig and passed down. */
 export interface KubeClients {
   readonly config: KubeConfig;
-  /** Generic access by apiVersion/kind (server-side apply, list, delete). */
-  readonly objects: KubernetesObjectApi;
+  /** Plain-JSON requests for the objects the operator manages (see RawClient for why). */
+  readonly raw: RawClient;
   readonly core: CoreV1Api;
-  readonly custom: CustomObjectsApi;
   readonly coordination: CoordinationV1Api;
   readonly watch: Watch;
 }
@@ -28,10 +21,20 @@ export function kubeClients(path?: string): KubeClients {
   else config.loadFromDefault();
   return {
     config,
-    objects: KubernetesObjectApi.makeApiClient(config),
+    raw: new RawClient(config),
     core: config.makeApiClient(CoreV1Api),
-    custom: config.makeApiClient(CustomObjectsApi),
     coordination: config.makeApiClient(CoordinationV1Api),
-    watch: new Watch(config),
+    watch: patientWatch(config),
   };
+}
+
+/**
+ * client-node's Watch aborts a watch after 30 s without data. Informers resume a watch that ends with a relist,
+ * and a kind nobody changes is silent for far longer, so that timer would relist every quiet kind twice a
+ * minute; the informers' own watchdog (sized from the watch timeout) decides when silence means a dead watch.
+ */
+function patientWatch(config: KubeConfig): Watch {
+  const watch = new Watch(config);
+  (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = 24 * 3600 * 1000;
+  return watch;
 }

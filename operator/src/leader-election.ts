@@ -51,12 +51,16 @@ export class LeaderElector {
     this.schedule(0);
   }
 
-  /** Stops campaigning; a leader releases the Lease (best effort). */
-  async stop(): Promise<void> {
+  /**
+   * Stops campaigning; a leader releases the Lease (best effort) unless `release` is false, which behaves like a
+   * crash: the others wait for the lease to expire.
+   */
+  async stop(release = true): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     if (!this.leading) return;
     this.leading = false;
+    if (!release) return;
     try {
       const lease = await this.o.coordination.readNamespacedLease({ namespace: this.o.namespace, name: this.o.name });
       if (lease.spec?.holderIdentity !== this.o.identity) return;

@@ -21,8 +21,11 @@ export interface RunningOperator {
   controller(): Controller | undefined;
   /** Resolves when leadership is lost; the process should then exit so that it restarts as a follower. */
   readonly lostLeadership: Promise<void>;
-  /** Stops reconciling, releases the Lease, closes the servers. */
-  stop(): Promise<void>;
+  /**
+   * Stops reconciling, releases the Lease (unless `releaseLease` is false, which acts like a crash: other
+   * replicas take over only once the lease expires) and closes the servers.
+   */
+  stop(options?: { releaseLease?: boolean }): Promise<void>;
 }
 
 /**
@@ -93,10 +96,10 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     isLeader: () => leading,
     controller: () => controller,
     lostLeadership,
-    async stop() {
+    async stop({ releaseLease = true } = {}) {
       leading = false;
       await controller?.stop();
-      await elector?.stop();
+      await elector?.stop(releaseLease);
       await health.close();
       await metricsServer.close();
     },

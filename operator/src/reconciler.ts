@@ -1,10 +1,11 @@
-import { GROUP, type KVStoreSpec, KVStoreSpecError, PLURAL, parseKVStoreSpec, VERSION } from '@kverse/crd';
+import { API_VERSION, type KVStoreSpec, KVStoreSpecError, PLURAL, parseKVStoreSpec } from '@kverse/crd';
 import type { Logger } from '@kverse/runtime';
 import { applyObject, deleteObject } from './apply.js';
 import { desiredObjects, type KubeObject, type OwnerIdentity, objectKey } from './desired.js';
 import { apiMessage, httpStatus, isNotFound, OperatorError } from './errors.js';
 import type { EventRecorder } from './events.js';
 import type { KubeClients } from './kube.js';
+import { collectionPath } from './managed-kinds.js';
 import { guardScaleDown } from './scale-guard.js';
 import { computeStatus, type OperatorStatus, type ReconcileNotes, sameStatus } from './status.js';
 import { isSubset } from './subset.js';
@@ -93,13 +94,7 @@ export class Reconciler {
 
   private async read(namespace: string, name: string): Promise<StoredKVStore | undefined> {
     try {
-      return (await this.kube.custom.getNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: PLURAL,
-        name,
-      })) as StoredKVStore;
+      return (await this.kube.raw.get({ apiVersion: API_VERSION, plural: PLURAL }, namespace, name)) as StoredKVStore;
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw new OperatorError('KV_ERR_OPERATOR_API_UNAVAILABLE', `reading KVStore ${namespace}/${name}`, {
@@ -118,13 +113,13 @@ export class Reconciler {
     });
     await inBatches(stale, PARALLEL_WRITES, async (obj) => {
       try {
-        await applyObject(this.kube.objects, obj);
+        await applyObject(this.kube.raw, obj);
         applied += 1;
       } catch (err) {
         errors.push(`${obj.kind} ${obj.metadata.name}: ${apiMessage(err)}`);
         // A Job's pod template is immutable: replace the Job (it only creates a Secret if missing, so re-running
         // it is harmless); the retry then creates it afresh.
-        if (obj.kind === 'Job' && httpStatus(err) === 422) await deleteObject(this.kube.objects, obj);
+        if (obj.kind === 'Job' && httpStatus(err) === 422) await deleteObject(this.kube.raw, obj);
       }
     });
     return { applied, errors };
@@ -136,7 +131,7 @@ export class Reconciler {
     const unwanted = this.observed.ownedBy(owner.namespace, owner.uid).filter((o) => !wanted.has(objectKey(o)));
     await inBatches(unwanted, PARALLEL_WRITES, async (obj) => {
       try {
-        await deleteObject(this.kube.objects, obj);
+        await deleteObject(this.kube.raw, obj);
         this.log.info({ kvstore: `${owner.namespace}/${owner.name}`, object: objectKey(obj) }, 'pruned');
       } catch (err) {
         throw new OperatorError('KV_ERR_OPERATOR_PRUNE_FAILED', `${objectKey(obj)}: ${apiMessage(err)}`, {
@@ -170,14 +165,14 @@ export class Reconciler {
     });
     if (sameStatus(status, kvstore.status)) return false;
     try {
-      await this.kube.custom.replaceNamespacedCustomObjectStatus({
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: PLURAL,
-        name,
-        body: { ...kvstore, status },
-      });
+      // PUT with the resourceVersion read at the start: a KVStore changed since is a conflict, not overwritten.
+      await this.kube.raw.request(
+        'PUT',
+        `${collectionPath({ apiVersion: API_VERSION, plural: PLURAL }, namespace)}/${name}/status`,
+        {
+          body: { ...kvstore, status },
+        },
+      );
     } catch (err) {
       if (isNotFound(err)) return false;
       // A conflict means the KVStore changed since it was read: the retry reads it afresh.

@@ -1,7 +1,8 @@
 /**
  * True when every field of `desired` has the same value in `observed`; fields only `observed` has (server
  * defaults, status, other managers' fields) are ignored. Arrays must have the same length and match element by
- * element; scalars compare strictly (a server-normalised quantity counts as different, which only costs a
+ * element (so an element that lost a field still matches: the desired-object hash annotation catches that);
+ * scalars compare strictly (a server-normalised quantity counts as different, which only costs a
  * no-op apply). The operator skips applying an object whose desired fields all hold already: the apply would be a
  * no-op, and skipping it saves a request per object on every reconcile.
  */
