@@ -31,14 +31,14 @@ export function run(command: Command, options: RunOptions = {}): Promise<string>
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         const detail = stderr.trim() || stdout.trim() || err.message;
-        reject(new Error(`${describe(command)} failed: ${detail}`));
+        reject(new Error(`${commandLine(command)} failed: ${detail}`));
       },
     );
   });
 }
 
 /** The command as a user would type it, for messages and docs. */
-export function describe(command: Command): string {
+export function commandLine(command: Command): string {
   return [command.program, ...command.args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(' ');
 }
 

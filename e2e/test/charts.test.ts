@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { OPERATOR_CHART, PLATFORM_CHART, renderChart, setArgs } from '../src/chart.js';
 import { type KubeObject, type KubeTools, localControlPlane } from '../src/cluster/kube-tools.js';
 import { isHook, liveObjects, objectKey, revisionOf, workloadReady } from '../src/cluster/release.js';
+import { createRunNamespace, sweepDeadRuns } from '../src/cluster/run-namespaces.js';
 import { prepareKindCluster } from '../src/kind/kind-cluster.js';
 import { E2E_IMAGE_TAG } from '../src/kind/kind-commands.js';
 import { RELEASE } from '../src/local/local-platform.js';
@@ -97,7 +98,11 @@ beforeAll(async () => {
     tools = await localControlPlane();
     baseValues = {};
   }
-  await tools.kubectl(['create', 'namespace', namespace]);
+  await sweepDeadRuns(tools, (ns) => {
+    const runOf = ns.replace(/^kverse-e2e-charts-/, '');
+    return runOf === ns ? [] : [`clusterrole/kverse-operator-${runOf}`, `clusterrolebinding/kverse-operator-${runOf}`];
+  });
+  await createRunNamespace(tools, namespace);
 }, 900_000);
 
 afterAll(async () => {
@@ -320,19 +325,24 @@ describe(`charts on the ${provider === 'local' ? 'local control plane (kwok node
       // No kubelet runs it under kwok: run the pod's own script against the chart's apps as local processes (the
       // api applies a write only once a consumer did), then report its outcome on the pod as a kubelet would;
       // helm test must then report the same.
-      const platform = await openPlatform('local');
       let exit: { code: number; output: string };
       try {
-        exit = await new Promise((resolve) =>
-          execFile(
-            process.execPath,
-            container!.command.slice(1),
-            { env: { PATH: process.env.PATH, API_URL: platform.restUrl }, timeout: 60_000 },
-            (err, stdout, stderr) => resolve({ code: err ? 1 : 0, output: `${stdout}${stderr}` }),
-          ),
-        );
-      } finally {
-        await platform.close();
+        const platform = await openPlatform('local');
+        try {
+          exit = await new Promise((resolve) =>
+            execFile(
+              process.execPath,
+              container!.command.slice(1),
+              { env: { PATH: process.env.PATH, API_URL: platform.restUrl }, timeout: 60_000 },
+              (err, stdout, stderr) => resolve({ code: err ? 1 : 0, output: `${stdout}${stderr}` }),
+            ),
+          );
+        } finally {
+          await platform.close();
+        }
+      } catch (err) {
+        // Still end the pod (as Failed), so helm test returns and the release can be uninstalled cleanly.
+        exit = { code: 1, output: `could not run the test pod's script: ${(err as Error).message}` };
       }
       await tools.kubectl([
         'patch',

@@ -16,7 +16,7 @@ import {
   portForwardCommand,
 } from '../src/kind/kind-commands.js';
 import { providerFromEnv } from '../src/provider.js';
-import { REPO_ROOT, describe as show } from '../src/run-command.js';
+import { REPO_ROOT, commandLine as show } from '../src/run-command.js';
 
 // The kind provider cannot run where there is no Docker engine; what it would run is checked here.
 describe('kind provider commands', () => {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeTools } from '../cluster/kube-tools.js';
-import { describe, REPO_ROOT, run } from '../run-command.js';
+import { commandLine, REPO_ROOT, run } from '../run-command.js';
 import {
   buildImageCommand,
   createClusterCommand,
@@ -59,7 +59,7 @@ async function prepare(): Promise<KindCluster> {
   if (clusters.includes(name)) {
     log(`reusing kind cluster ${name}`);
   } else {
-    log(`creating kind cluster ${name}: ${describe(createClusterCommand(configPath, name))}`);
+    log(`creating kind cluster ${name}: ${commandLine(createClusterCommand(configPath, name))}`);
     await run(createClusterCommand(configPath, name), { timeoutMs: 600_000 });
   }
   const dir = join(REPO_ROOT, '.kverse/kind');

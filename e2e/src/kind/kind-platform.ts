@@ -1,4 +1,5 @@
 import { PLATFORM_CHART } from '../chart.js';
+import { createRunNamespace, sweepDeadRuns } from '../cluster/run-namespaces.js';
 import type { Platform } from '../platform.js';
 import { runId } from '../provider.js';
 import { run } from '../run-command.js';
@@ -35,6 +36,8 @@ export async function startKindPlatform(): Promise<Platform> {
         throw new Error(`${EXISTING_NAMESPACE_VARIABLE}=${existing}: no release ${RELEASE} there (${err.message})`);
       });
     } else {
+      await sweepDeadRuns(tools);
+      await createRunNamespace(tools, namespace);
       await run(
         helmInstallCommand({
           release: RELEASE,

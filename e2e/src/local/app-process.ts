@@ -51,19 +51,20 @@ export class AppProcess {
     return this.output;
   }
 
-  /** Waits until `url` answers 2xx, failing early with the app's output if it exits. */
+  /** Waits until `url` answers 2xx; fails at once, with the app's output, if the process exits first. */
   async waitReady(url: string, timeoutMs = 60_000): Promise<void> {
-    await eventually(
-      async () => {
-        if (!this.running) throw new Error(`${this.name} exited: ${this.output}`);
-        const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-        return res.ok;
-      },
-      () => `${this.name} not ready at ${url}; its output:\n${this.output}`,
-      timeoutMs,
-    ).catch((err: Error) => {
-      throw new Error(err.message.includes(this.output) ? err.message : `${err.message}\n${this.output}`);
+    const exitedEarly = this.exited.then((code) => {
+      throw new Error(`${this.name} exited (code ${code}) before it was ready; its output:\n${this.output}`);
     });
+    exitedEarly.catch(() => undefined); // also rejects when the process is stopped later: not an error then
+    await Promise.race([
+      exitedEarly,
+      eventually(
+        async () => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok,
+        () => `${this.name} not ready at ${url}; its output:\n${this.output}`,
+        timeoutMs,
+      ),
+    ]);
   }
 
   /** SIGTERM (graceful, what Kubernetes sends first) or SIGKILL (a crash); resolves when the process is gone. */
