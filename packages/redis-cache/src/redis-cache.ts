@@ -192,6 +192,8 @@ export class RedisCache implements KvReader {
 
   private async flushPending(): Promise<void> {
     if (this.flushing || this.pending.size === 0 || this.closed) return;
+    // Not connected: trying every held update would only fail fast; the 'ready' event comes back here.
+    if (this.redis.status !== 'ready') return this.scheduleRetry();
     this.flushing = true;
     const batch = [...this.pending];
     let failed = 0;
