@@ -1,7 +1,7 @@
 import { API_VERSION, KIND, PLURAL } from '@kverse/crd';
 import type { Logger } from '@kverse/runtime';
 import { controllingKVStore, isOwnedBy, type KubeObject, MANAGED_BY, MANAGED_BY_LABEL } from './desired.js';
-import { isNotFound } from './errors.js';
+import { isConflict, isNotFound } from './errors.js';
 import type { EventRecorder } from './events.js';
 import { Informer, keyOf } from './informer.js';
 import type { KubeClients } from './kube.js';
@@ -138,7 +138,12 @@ export class Controller implements ObservedState {
         this.o.metrics.reconciles.inc({ result: 'error' });
         this.o.metrics.errors.inc({ code: typeof code === 'string' ? code : 'KV_ERR_INTERNAL' });
         const delayMs = this.o.queue.addRateLimited(key);
-        this.o.log.warn({ err, kvstore: key, retryInMs: delayMs }, 'reconcile failed; retrying');
+        if (isConflict((err as { cause?: unknown }).cause)) {
+          // Someone changed the KVStore while it was reconciled: expected, and the retry reads it afresh.
+          this.o.log.debug({ kvstore: key, retryInMs: delayMs }, 'KVStore changed during reconcile; retrying');
+        } else {
+          this.o.log.warn({ err, kvstore: key, retryInMs: delayMs }, 'reconcile failed; retrying');
+        }
       } finally {
         end();
         this.o.queue.done(key);
