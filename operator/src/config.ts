@@ -1,3 +1,4 @@
+import { API_VERSION } from '@kverse/crd';
 import { type ConfigOf, defineConfig, setting, T } from '@kverse/runtime';
 import { Type } from 'typebox';
 
@@ -17,6 +18,11 @@ export const operatorConfigSpec = defineConfig({
     'POD_NAMESPACE',
     Type.String({ default: 'kverse-system' }),
     'namespace of the leader-election Lease',
+  ),
+  kvstoreApiVersion: setting(
+    'KVSTORE_API_VERSION',
+    Type.Literal(API_VERSION, { default: API_VERSION }),
+    'KVStore API version the chart deployed this operator for; a mismatch (chart and image from different releases) stops start-up',
   ),
   metricsPort: setting('KVERSE_OPERATOR_METRICS_PORT', T.port(8080), 'port of GET /metrics (0: any free port)'),
   healthPort: setting(
