@@ -8,7 +8,8 @@
  * - Latency: the publisher sends at a fixed rate; each delivery's publish→deliver time is recorded (publisher and
  *   members share this process's clock), and p50/p99 are taken over every delivery.
  *
- * Each member has its own connection (a chat member is its own client); the chat server runs in its own process,
+ * Each member has its own connection (a chat member is its own client), and the members are spread over
+ * BENCH_CHAT_THREADS worker threads (default 2) for both systems alike; the chat server runs in its own process,
  * as nats-server does. Rounds alternate which system goes first; the ratios use the medians over rounds.
  * Run: `npx tsc -b && node bench/dist/chat.js` (BENCH_CHAT_MEMBERS, BENCH_CHAT_BURST, BENCH_CHAT_RATE,
  * BENCH_CHAT_SECONDS, BENCH_CHAT_SIZE, BENCH_CHAT_ROUNDS override the defaults; BENCH_CHAT_ONLY=chat|nats runs one).
@@ -17,9 +18,11 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { loadChatProto } from '@kverse/chat';
-import { type NatsConnection, connect as natsConnect } from 'nats';
+import { connect as natsConnect } from 'nats';
+import type { FromMembers, MembersInit, ToMembers } from './chat-members.js';
 import { printRatio, printTable } from './report.js';
 
 const MEMBERS = Number(process.env.BENCH_CHAT_MEMBERS ?? 500);
@@ -28,38 +31,76 @@ const RATE = Number(process.env.BENCH_CHAT_RATE ?? 20);
 const SECONDS = Number(process.env.BENCH_CHAT_SECONDS ?? 6);
 const SIZE = Number(process.env.BENCH_CHAT_SIZE ?? 128);
 const ROUNDS = Number(process.env.BENCH_CHAT_ROUNDS ?? 3);
+const THREADS = Number(process.env.BENCH_CHAT_THREADS ?? 2);
 const ROOM = 'bench';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** One system under test, seen the same way by the benchmark. */
 interface Harness {
   readonly name: string;
+  readonly members: MemberPool;
   /** Sends one message whose text is `text`. */
   publish(text: string): void;
   close(): Promise<void>;
 }
 
-/** Counts deliveries and records publish→deliver latencies (ms) for the current phase. */
-class Recorder {
-  delivered = 0;
-  latencies: number[] = [];
-  private target = 0;
-  private done: (() => void) | undefined;
+/** The room's members, spread over worker threads (see chat-members.ts). */
+class MemberPool {
+  private readonly workers: Worker[] = [];
+  private readonly counts: number[] = [];
 
-  reset(target: number): Promise<void> {
-    this.delivered = 0;
-    this.latencies = [];
-    this.target = target;
-    return new Promise((resolve) => {
-      this.done = resolve;
-    });
+  private constructor() {}
+
+  static async start(system: MembersInit['system'], address: string): Promise<MemberPool> {
+    const pool = new MemberPool();
+    const threads = Math.max(1, Math.min(THREADS, MEMBERS));
+    let first = 0;
+    for (let t = 0; t < threads; t++) {
+      const count = Math.floor(MEMBERS / threads) + (t < MEMBERS % threads ? 1 : 0);
+      const init: MembersInit = { system, address, room: ROOM, first, count };
+      pool.workers.push(new Worker(new URL('./chat-members.js', import.meta.url), { workerData: init }));
+      pool.counts.push(count);
+      first += count;
+    }
+    await Promise.all(pool.workers.map((w) => pool.next(w, 'ready', 60_000)));
+    return pool;
   }
 
-  record(text: string): void {
-    const sentAt = Number(text.slice(0, text.indexOf('|')));
-    this.latencies.push(performance.now() - sentAt);
-    this.delivered += 1;
-    if (this.delivered === this.target) this.done?.();
+  /**
+   * Prepares every member to expect `messages` messages; resolves once they are ready, with `done`: every
+   * latency (ms) once all arrived. (`done` is wrapped: a promise resolving to a promise would wait for both.)
+   */
+  async arm(messages: number, timeoutMs: number): Promise<{ done: Promise<Float64Array[]> }> {
+    const done = this.workers.map((w) => this.next(w, 'done', timeoutMs));
+    const armed = this.workers.map((w) => this.next(w, 'armed', 10_000));
+    this.workers.forEach((w, i) => {
+      w.postMessage({ type: 'arm', target: messages * this.counts[i]! } satisfies ToMembers);
+    });
+    await Promise.all(armed);
+    return {
+      done: Promise.all(done).then((all) => all.map((m) => (m as Extract<FromMembers, { type: 'done' }>).latencies)),
+    };
+  }
+
+  async close(): Promise<void> {
+    const closed = this.workers.map((w) => this.next(w, 'closed', 30_000).catch(() => undefined));
+    for (const w of this.workers) w.postMessage({ type: 'close' } satisfies ToMembers);
+    await Promise.all(closed);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private next(worker: Worker, type: FromMembers['type'], timeoutMs: number): Promise<FromMembers> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`members: no '${type}' within ${timeoutMs} ms`)), timeoutMs);
+      const onMessage = (message: FromMembers) => {
+        if (message.type !== type) return;
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        resolve(message);
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
   }
 }
 
@@ -72,8 +113,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The publish time (ms since the Unix epoch, as the member threads read it), `|`, padding to SIZE bytes. */
 function payload(): string {
-  const stamp = `${performance.now().toFixed(3)}|`;
+  const stamp = `${(performance.timeOrigin + performance.now()).toFixed(3)}|`;
   return stamp + 'x'.repeat(Math.max(0, SIZE - stamp.length));
 }
 
@@ -91,7 +133,7 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
   }
 }
 
-async function startChat(recorder: Recorder): Promise<Harness> {
+async function startChat(): Promise<Harness> {
   const port = await freePort();
   const server: ChildProcess = spawn(process.execPath, [`${ROOT}/apps/chat/dist/main.js`], {
     env: {
@@ -129,49 +171,34 @@ async function startChat(recorder: Recorder): Promise<Harness> {
   );
   probe.close();
 
-  const clients = Array.from({ length: MEMBERS + 1 }, newClient);
-  let publisherCall: ReturnType<(typeof clients)[number]['Connect']> | undefined;
-  let closing = false;
-  let joined = 0;
-  const allJoined = new Promise<void>((resolve) => {
-    clients.forEach((client, i) => {
-      const call = client.Connect(new Metadata());
-      const isPublisher = i === MEMBERS;
-      call.on('data', (event) => {
-        if (event.message) {
-          if (!isPublisher) recorder.record(event.message.text);
-        } else if (event.batch) {
-          if (!isPublisher) for (const m of event.batch.messages) recorder.record(m.text);
-        } else if (event.joined && event.requestId !== '') {
-          joined += 1;
-          if (joined === clients.length) resolve();
-        }
-      });
-      call.on('error', (err) => {
-        if (!closing) console.error(`chat member ${i}: ${err.message}`);
-      });
-      call.write({ requestId: `j${i}`, join: { room: ROOM, user: isPublisher ? 'publisher' : `m${i}` } });
-      if (isPublisher) publisherCall = call;
+  const members = await MemberPool.start('chat', address);
+  const publisher = newClient();
+  const call = publisher.Connect(new Metadata());
+  await new Promise<void>((resolve) => {
+    call.on('data', (event) => {
+      if (event.joined && event.requestId !== '') resolve();
     });
+    call.write({ requestId: 'join', join: { room: ROOM, user: 'publisher' } });
   });
-  await allJoined;
+  call.on('error', () => {});
   let seq = 0;
   return {
     name: 'KVerse chat (gRPC)',
+    members,
     publish(text) {
-      publisherCall!.write({ requestId: `p${seq++}`, message: { room: ROOM, text } });
+      call.write({ requestId: `p${seq++}`, message: { room: ROOM, text } });
     },
     async close() {
-      closing = true;
-      publisherCall?.end();
-      for (const c of clients) c.close();
+      await members.close();
+      call.end();
+      publisher.close();
       server.kill('SIGTERM');
       await once(server, 'exit');
     },
   };
 }
 
-async function startNats(recorder: Recorder): Promise<Harness> {
+async function startNats(): Promise<Harness> {
   requireBinary('nats-server', 'apt-get install -y nats-server (or run scripts/services/nats.sh)');
   const port = await freePort();
   const server = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
@@ -182,42 +209,36 @@ async function startNats(recorder: Recorder): Promise<Harness> {
     await probe.close();
     return true;
   }, 'nats-server to listen');
-  const decoder = new TextDecoder();
-  const members: NatsConnection[] = await Promise.all(
-    Array.from({ length: MEMBERS }, () => natsConnect({ servers, reconnect: false })),
-  );
-  for (const nc of members) {
-    nc.subscribe(ROOM, { callback: (_err, msg) => recorder.record(decoder.decode(msg.data)) });
-  }
-  await Promise.all(members.map((nc) => nc.flush()));
+  const members = await MemberPool.start('nats', servers);
   const publisher = await natsConnect({ servers, reconnect: false });
   const encoder = new TextEncoder();
   return {
     name: 'NATS core pub/sub',
+    members,
     publish(text) {
       publisher.publish(ROOM, encoder.encode(text));
     },
     async close() {
+      await members.close();
       await publisher.close();
-      await Promise.all(members.map((nc) => nc.close()));
       server.kill('SIGTERM');
       await once(server, 'exit');
     },
   };
 }
 
-async function burst(harness: Harness, recorder: Recorder, messages: number): Promise<number> {
+async function burst(harness: Harness, messages: number): Promise<number> {
   if (messages === 0) return 0;
-  const done = recorder.reset(messages * MEMBERS);
+  const { done } = await harness.members.arm(messages, 180_000);
   const started = performance.now();
   for (let i = 0; i < messages; i++) harness.publish(payload());
-  await withTimeout(done, 180_000, `${harness.name}: burst deliveries (got ${recorder.delivered})`);
+  await done;
   return (messages * MEMBERS) / ((performance.now() - started) / 1000);
 }
 
-async function paced(harness: Harness, recorder: Recorder): Promise<{ p50: number; p99: number; max: number }> {
+async function paced(harness: Harness): Promise<{ p50: number; p99: number; max: number }> {
   const messages = Math.round(RATE * SECONDS);
-  const done = recorder.reset(messages * MEMBERS);
+  const { done } = await harness.members.arm(messages, 120_000);
   const started = performance.now();
   for (let i = 0; i < messages; i++) {
     const due = started + (i * 1000) / RATE;
@@ -225,26 +246,24 @@ async function paced(harness: Harness, recorder: Recorder): Promise<{ p50: numbe
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     harness.publish(payload());
   }
-  await withTimeout(done, 120_000, `${harness.name}: paced deliveries (got ${recorder.delivered})`);
-  const sorted = Float64Array.from(recorder.latencies).sort();
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1]! };
+  const parts = await done;
+  const sorted = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    sorted.set(part, at);
+    at += part.length;
+  }
+  sorted.sort();
+  const quantile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50: quantile(0.5), p99: quantile(0.99), max: sorted[sorted.length - 1]! };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms).unref()),
-  ]);
-}
-
-async function measure(start: (r: Recorder) => Promise<Harness>) {
-  const recorder = new Recorder();
-  const harness = await start(recorder);
+async function measure(start: () => Promise<Harness>) {
+  const harness = await start();
   try {
-    await burst(harness, recorder, Math.min(200, BURST)); // warm-up
-    const deliveriesPerSecond = BURST > 0 ? await burst(harness, recorder, BURST) : 0;
-    const latency = await paced(harness, recorder);
+    await burst(harness, Math.min(200, BURST)); // warm-up
+    const deliveriesPerSecond = await burst(harness, BURST);
+    const latency = await paced(harness);
     return { name: harness.name, deliveriesPerSecond, ...latency };
   } finally {
     await harness.close();
@@ -269,7 +288,7 @@ function summary(name: string, results: Result[]): Result {
 }
 
 console.log(
-  `chat fan-out: ${MEMBERS} members in one room, ${SIZE}-byte messages; burst of ${BURST}; paced ${RATE} msg/s for ${SECONDS} s; ${ROUNDS} rounds`,
+  `chat fan-out: ${MEMBERS} members in one room (${THREADS} member threads), ${SIZE}-byte messages; burst of ${BURST}; paced ${RATE} msg/s for ${SECONDS} s; ${ROUNDS} rounds`,
 );
 const only = process.env.BENCH_CHAT_ONLY;
 const natsRuns: Result[] = [];
