@@ -1,0 +1,76 @@
+import { createLogger } from '@kverse/runtime';
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../src/desired.js';
+import type { EventRecorder } from '../src/events.js';
+import type { KubeClients } from '../src/kube.js';
+import { type ObservedState, Reconciler } from '../src/reconciler.js';
+import type { OperatorStatus } from '../src/status.js';
+
+/** A fake API server holding one KVStore: records every write, answers reads from `store`. */
+function harness(spec: unknown, observed: KubeObject[] = []) {
+  const store: KubeObject & { spec: unknown; status?: OperatorStatus } = {
+    apiVersion: 'kverse.dev/v1alpha1',
+    kind: 'KVStore',
+    metadata: { name: 'demo', namespace: 'ns', uid: 'u1', generation: 4, resourceVersion: '10' },
+    spec,
+  };
+  const writes: Array<{ method: string; path: string }> = [];
+  const events: string[] = [];
+  const raw = {
+    get: async () => structuredClone(store),
+    request: async (method: string, path: string, opts: { body?: { status?: OperatorStatus } } = {}) => {
+      writes.push({ method, path });
+      if (path.endsWith('/status')) store.status = opts.body?.status;
+      return {};
+    },
+  };
+  const kube = { raw } as unknown as KubeClients;
+  const state: ObservedState = {
+    get: (apiVersion, kind, _ns, name) =>
+      observed.find((o) => o.apiVersion === apiVersion && o.kind === kind && o.metadata.name === name),
+    ownedBy: () => observed,
+  };
+  const recorder = { record: async (_s: unknown, _t: string, reason: string) => void events.push(reason) };
+  const reconciler = new Reconciler(
+    kube,
+    state,
+    recorder as unknown as EventRecorder,
+    createLogger({ name: 'test', level: 'silent' }),
+  );
+  return { reconciler, store, writes, events };
+}
+
+describe('Reconciler', () => {
+  it('reports a stored spec that fails the schema in status, without throwing or applying anything', async () => {
+    const h = harness({ apps: { api: { replicas: 'many' } } });
+    const result = await h.reconciler.reconcile('ns', 'demo');
+    expect(result.statusWritten).toBe(true);
+    expect(h.writes.map((w) => w.method)).toEqual(['PUT']);
+    expect(h.store.status?.phase).toBe('Failed');
+    const degraded = h.store.status?.conditions?.find((c) => c.type === 'Degraded');
+    expect(degraded?.message).toContain('KV_ERR_OPERATOR_INVALID_SPEC');
+    expect(degraded?.message).toContain('/apps/api/replicas');
+    expect(h.events).toEqual(['Failed']);
+    // Again: same status, so no write and no Event.
+    await h.reconciler.reconcile('ns', 'demo');
+    expect(h.writes).toHaveLength(1);
+    expect(h.events).toHaveLength(1);
+  });
+
+  it('changes nothing but status while paused', async () => {
+    const h = harness({ paused: true });
+    await h.reconciler.reconcile('ns', 'demo');
+    expect(h.writes.every((w) => w.path.endsWith('/status'))).toBe(true);
+    expect(h.store.status?.phase).toBe('Paused');
+    expect(h.events).toEqual(['Paused']);
+  });
+
+  it('applies every desired object when nothing exists, with server-side apply', async () => {
+    const h = harness({});
+    await h.reconciler.reconcile('ns', 'demo');
+    const applies = h.writes.filter((w) => w.method === 'PATCH');
+    expect(applies.length).toBeGreaterThan(40);
+    expect(h.store.status?.observedGeneration).toBe(4);
+    expect(h.store.status?.phase).toBe('Pending');
+  });
+});
