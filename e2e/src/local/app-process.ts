@@ -19,6 +19,7 @@ export class AppProcess {
   private output = '';
   readonly exited: Promise<number | null>;
   private running = true;
+  private stopping = false;
 
   constructor(
     readonly name: string,
@@ -46,6 +47,11 @@ export class AppProcess {
     return this.running;
   }
 
+  /** Whether it exited without being asked to (a crash): its output then explains why. */
+  get crashed(): boolean {
+    return !this.running && !this.stopping;
+  }
+
   /** The last lines the process printed, for failure messages. */
   get log(): string {
     return this.output;
@@ -70,6 +76,7 @@ export class AppProcess {
   /** SIGTERM (graceful, what Kubernetes sends first) or SIGKILL (a crash); resolves when the process is gone. */
   async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     if (!this.running) return;
+    this.stopping = true;
     this.child.kill(signal);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
     await this.exited;

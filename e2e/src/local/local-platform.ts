@@ -98,6 +98,8 @@ export async function startLocalPlatform(): Promise<Platform> {
     return p;
   };
   const close = async () => {
+    // A process that died on its own is what a failed check needs explained.
+    for (const p of started.filter((a) => a.crashed)) console.error(`${p.name} exited unexpectedly:\n${p.log}`);
     await Promise.all(started.map((p) => p.stop()));
     rmSync(dataRoot, { recursive: true, force: true });
   };
