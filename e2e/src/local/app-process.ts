@@ -57,8 +57,13 @@ export class AppProcess {
     return this.output;
   }
 
-  /** Waits until `url` answers 2xx; fails at once, with the app's output, if the process exits first. */
-  async waitReady(url: string, timeoutMs = 60_000): Promise<void> {
+  /**
+   * Waits until `ready` holds (an HTTP URL answering 2xx, or a check of its own); fails at once, with the app's
+   * output, if the process exits first.
+   */
+  async waitReady(ready: string | (() => Promise<boolean>), timeoutMs = 60_000): Promise<void> {
+    const check =
+      typeof ready === 'string' ? async () => (await fetch(ready, { signal: AbortSignal.timeout(2000) })).ok : ready;
     const exitedEarly = this.exited.then((code) => {
       throw new Error(`${this.name} exited (code ${code}) before it was ready; its output:\n${this.output}`);
     });
@@ -66,8 +71,9 @@ export class AppProcess {
     await Promise.race([
       exitedEarly,
       eventually(
-        async () => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok,
-        () => `${this.name} not ready at ${url}; its output:\n${this.output}`,
+        check,
+        () =>
+          `${this.name} not ready (${typeof ready === 'string' ? ready : 'gRPC health'}); its output:\n${this.output}`,
         timeoutMs,
       ),
     ]);

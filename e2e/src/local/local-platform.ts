@@ -8,6 +8,7 @@ import type { Platform } from '../platform.js';
 import { run } from '../run-command.js';
 import { AppProcess } from './app-process.js';
 import { freePort, freeUdpPort } from './free-ports.js';
+import { grpcServing } from './grpc-health.js';
 
 /** The backing services of `scripts/services/*.sh` (or the URLs the environment gives). */
 export const SERVICE_URLS = {
@@ -91,10 +92,15 @@ export async function startLocalPlatform(): Promise<Platform> {
   );
   const dataRoot = mkdtempSync(join(tmpdir(), 'kverse-e2e-'));
   const started: AppProcess[] = [];
-  const start = async (name: string, app: string, env: Record<string, string>, readyUrl: string) => {
+  const start = async (
+    name: string,
+    app: string,
+    env: Record<string, string>,
+    ready: string | (() => Promise<boolean>),
+  ) => {
     const p = new AppProcess(name, app, env);
     started.push(p);
-    await p.waitReady(readyUrl);
+    await p.waitReady(ready);
     return p;
   };
   const close = async () => {
@@ -132,7 +138,7 @@ export async function startLocalPlatform(): Promise<Platform> {
           },
           additions: { GRPC_KV_HOST: '127.0.0.1' },
         }),
-        `http://127.0.0.1:${grpcMetricsPort}/health`,
+        () => grpcServing(`127.0.0.1:${grpcPort}`),
       ),
     );
     const consumers: AppProcess[] = [];
@@ -159,7 +165,7 @@ export async function startLocalPlatform(): Promise<Platform> {
         changes: { CHAT_PORT: String(port), CHAT_METRICS_PORT: String(metricsPort) },
         additions: { CHAT_HOST: '127.0.0.1' },
       });
-      starting.push(start(`chat-${i}`, 'chat', env, `http://127.0.0.1:${metricsPort}/health`));
+      starting.push(start(`chat-${i}`, 'chat', env, () => grpcServing(`127.0.0.1:${port}`)));
     }
     const nodes = await Promise.all(
       Array.from({ length: MULTICAST_NODES }, async () => ({ udp: await freeUdpPort(), http: await freePort() })),
