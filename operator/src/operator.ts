@@ -72,8 +72,10 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
         name: config.leaseName,
         identity,
         leaseDurationMs: config.leaseDurationSeconds * 1000,
-        renewDeadlineMs: config.leaseDurationSeconds * 667,
-        retryPeriodMs: Math.max(500, config.leaseDurationSeconds * 134),
+        // client-go's proportions (15 s lease, 10 s renew deadline, 2 s retry): a leader gives up well before
+        // anyone else may take the Lease, and renews several times within a deadline.
+        renewDeadlineMs: (config.leaseDurationSeconds * 1000 * 2) / 3,
+        retryPeriodMs: Math.max(500, (config.leaseDurationSeconds * 1000 * 2) / 15),
         log,
         onStartedLeading: startController,
         onStoppedLeading: () => {

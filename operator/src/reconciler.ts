@@ -191,12 +191,9 @@ export class Reconciler {
     };
     const cond = (s: OperatorStatus | undefined, type: string) => s?.conditions?.find((c) => c.type === type);
     if (before?.phase !== next.phase) {
-      const message =
-        next.phase === 'Ready'
-          ? 'every component is ready'
-          : cond(next, 'Degraded')?.status === 'True'
-            ? cond(next, 'Degraded')!.message
-            : (cond(next, 'Progressing')?.message ?? '');
+      // The message says why: what is degraded if anything, else what progress reports.
+      const degraded = cond(next, 'Degraded');
+      const message = degraded?.status === 'True' ? degraded.message : (cond(next, 'Progressing')?.message ?? '');
       const warning = next.phase === 'Failed' || next.phase === 'Degraded';
       await this.events.record(subject, warning ? 'Warning' : 'Normal', next.phase ?? 'Unknown', message);
     } else if (before?.observedGeneration !== next.observedGeneration && next.phase !== 'Paused') {
