@@ -93,7 +93,13 @@ beforeAll(async () => {
       );
     }
     tools = cluster.tools;
-    baseValues = { version: E2E_IMAGE_TAG };
+    // The suite's images, and one replica of each backing service: these pods really run on kind.
+    baseValues = {
+      version: E2E_IMAGE_TAG,
+      'cache.managed.replicas': '1',
+      'queue.managed.replicas': '1',
+      'database.managed.replicas': '1',
+    };
   } else {
     tools = await localControlPlane();
     baseValues = {};
