@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -6,7 +6,7 @@ import { KVerseOperatorChart } from '@kverse/cdk8s';
 import { GROUP, PLURAL, VERSION } from '@kverse/crd';
 import { Testing } from 'cdk8s';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyObject, deleteObject } from '../../src/apply.js';
+import { applyObject } from '../../src/apply.js';
 import type { KubeObject } from '../../src/desired.js';
 import type { KubeClients } from '../../src/kube.js';
 import type { RunningOperator } from '../../src/operator.js';
@@ -34,6 +34,7 @@ let kube: KubeClients;
 let ns: string;
 let operator: RunningOperator | undefined;
 let rbac: KubeObject[] = [];
+let kubeconfigPath: string | undefined;
 const CLUSTER_SCOPED: Record<string, string> = {
   ClusterRole: 'clusterroles',
   ClusterRoleBinding: 'clusterrolebindings',
@@ -66,12 +67,14 @@ beforeAll(async () => {
     currentContext: 'operator',
   });
   const path = join(tmpdir(), `kverse-operator-${ns}.kubeconfig`);
+  kubeconfigPath = path;
   writeFileSync(path, config.exportConfig(), { mode: 0o600 });
   operator = await runOperator({ kubeconfig: path, podNamespace: ns, podName: 'rbac-test', resyncSeconds: 5 });
 }, 300_000);
 
 afterAll(async () => {
   await operator?.stop();
+  if (kubeconfigPath) rmSync(kubeconfigPath, { force: true });
   for (const o of rbac.filter((x) => CLUSTER_SCOPED[x.kind])) {
     await kube.raw
       .request('DELETE', `/apis/rbac.authorization.k8s.io/v1/${CLUSTER_SCOPED[o.kind]}/${o.metadata.name}`)
@@ -100,10 +103,6 @@ describe('operator with the chart RBAC', () => {
     await waitFor('chat pruned', async () => !(await readObject(kube, 'apps/v1', 'Deployment', ns, 'least-chat')));
     const events = await kube.core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=least' });
     expect(events.items.some((e) => e.reason === 'Ready')).toBe(true);
-    await deleteObject(kube.raw, {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'KVStore',
-      metadata: { name: 'least', namespace: ns },
-    }).catch(() => undefined);
+    await kube.raw.request('DELETE', kvPath('least'));
   });
 });
