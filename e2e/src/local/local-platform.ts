@@ -57,15 +57,19 @@ export function localEnv(
     readonly additions?: Readonly<Record<string, string>>;
   },
 ): Record<string, string> {
+  // The `url` key of each generated backing-service Secret (docs/kubernetes.md, "Credentials").
+  const urls: Record<string, string> = {
+    [`${RELEASE}-cockroachdb/url`]: SERVICE_URLS.database,
+    [`${RELEASE}-rabbitmq/url`]: SERVICE_URLS.queue,
+    [`${RELEASE}-redis/url`]: SERVICE_URLS.cache,
+  };
   const env: Record<string, string> = {};
   for (const v of chartEnv) {
     const secret = v.valueFrom?.secretKeyRef;
-    const field = v.valueFrom?.fieldRef?.fieldPath;
+    const fromSecret = secret ? urls[`${secret.name}/${secret.key}`] : undefined;
     if (v.value !== undefined) env[v.name] = v.value;
-    else if (secret && secret.name === `${RELEASE}-cockroachdb`) env[v.name] = SERVICE_URLS.database;
-    else if (secret && secret.name === `${RELEASE}-rabbitmq`) env[v.name] = SERVICE_URLS.queue;
-    else if (secret && secret.name === `${RELEASE}-redis`) env[v.name] = SERVICE_URLS.cache;
-    else if (field === 'metadata.name') env[v.name] = options.podName;
+    else if (fromSecret !== undefined) env[v.name] = fromSecret;
+    else if (v.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[v.name] = options.podName;
     else throw new Error(`the chart sets ${v.name} from ${JSON.stringify(v.valueFrom)}: no local equivalent`);
   }
   for (const [name, value] of Object.entries(options.changes)) {
