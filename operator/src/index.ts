@@ -10,6 +10,7 @@ export * from './leader-election.js';
 export * from './managed-kinds.js';
 export * from './metrics.js';
 export * from './operator.js';
+export * from './raw-client.js';
 export * from './reconciler.js';
 export * from './scale-guard.js';
 export * from './status.js';

@@ -79,17 +79,17 @@ export class Reconciler {
 
     const get = (kind: string, objName: string) => this.observed.get('apps/v1', kind, namespace, objName);
     const guarded = guardScaleDown(desiredObjects(owner, spec), get, kvstore.metadata.annotations);
-    const applyErrors = await this.ensureObjects(guarded.objects);
-    const pruned = applyErrors.errors.length === 0 ? await this.ensurePruned(owner, guarded.objects) : 0;
+    const outcome = await this.ensureObjects(guarded.objects);
+    const pruned = outcome.errors.length === 0 ? await this.ensurePruned(owner, guarded.objects) : 0;
     const statusWritten = await this.ensureStatus(kvstore, spec, {
-      applyErrors: applyErrors.errors,
+      applyErrors: outcome.errors,
       scaleDownRefused: guarded.refused,
     });
-    if (applyErrors.errors.length > 0) {
-      throw new OperatorError('KV_ERR_OPERATOR_APPLY_FAILED', applyErrors.errors.join('; '));
+    if (outcome.errors.length > 0) {
+      throw new OperatorError('KV_ERR_OPERATOR_APPLY_FAILED', outcome.errors.join('; '));
     }
-    this.log.debug({ kvstore: `${namespace}/${name}`, generation, applied: applyErrors.applied, pruned }, 'reconciled');
-    return { applied: applyErrors.applied, pruned, statusWritten };
+    this.log.debug({ kvstore: `${namespace}/${name}`, generation, applied: outcome.applied, pruned }, 'reconciled');
+    return { applied: outcome.applied, pruned, statusWritten };
   }
 
   private async read(namespace: string, name: string): Promise<StoredKVStore | undefined> {
