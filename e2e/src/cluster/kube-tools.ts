@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, REPO_ROOT, run } from '../run-command.js';
+import { objectKey } from './release.js';
 
 /** An object as kubectl prints it with `-o json`. */
 export interface KubeObject {
@@ -65,13 +66,16 @@ export class KubeTools {
     return (await this.get<{ items: KubeObject[] }>(args)).items;
   }
 
-  /** Every namespaced object in `namespace` of every listable type (events excepted), as `Kind/name`. */
+  /**
+   * Every namespaced object in `namespace` of every listable type, as `Kind/name`. Events are history, not
+   * objects of ours; v1 Endpoints are deprecated and mirror the EndpointSlices, which are listed.
+   */
   async namespaceContents(namespace: string): Promise<string[]> {
     const types = (await this.kubectl(['api-resources', '--verbs=list', '--namespaced', '-o', 'name']))
       .split('\n')
       .filter((t) => t !== '' && !/^events(\.|$)/.test(t) && t !== 'endpoints');
     const items = await this.list([types.join(','), '-n', namespace, '--ignore-not-found']);
-    return items.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    return items.map(objectKey).sort();
   }
 }
 

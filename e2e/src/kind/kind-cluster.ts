@@ -66,9 +66,12 @@ async function prepare(): Promise<KindCluster> {
   mkdirSync(dir, { recursive: true });
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, await run(kubeconfigCommand(name)), { mode: 0o600 });
-  const tools = new KubeTools({ path: process.env.PATH ?? '', kubeconfig, context: `kind-${name}` });
+  // Your kubectl and helm first; the pinned ones of scripts/cluster/build-tools.sh, if built, as a fallback.
+  const pinned = (await run({ program: 'bash', args: ['scripts/cluster/bin-path.sh'] })).trim();
+  const tools = new KubeTools({ path: `${process.env.PATH ?? ''}:${pinned}`, kubeconfig, context: `kind-${name}` });
   for (const tool of ['kubectl', 'helm']) {
-    await run({ program: tool, args: ['version', ...(tool === 'kubectl' ? ['--client'] : [])] }).catch(() => {
+    const version = { program: tool, args: ['version', ...(tool === 'kubectl' ? ['--client'] : [])] };
+    await run(version, { env: tools.env }).catch(() => {
       throw new Error(
         `the kind provider needs ${tool} on the PATH (\`bash scripts/cluster/build-tools.sh\` builds one)`,
       );
