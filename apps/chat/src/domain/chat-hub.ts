@@ -228,6 +228,8 @@ export class ChatHub implements RoomListener {
       await room.subscribed;
       // A resume reads everything kept: if the epoch changed, every kept message is new to the client.
       const snapshot = await this.backplane.read(roomName, resume ? 0 : undefined);
+      // The connection went away meanwhile: it must not appear in the room's presence.
+      if (session.memberships.get(roomName) !== membership) return;
       const { outcome, firstOffset } = resumePlan(resume, snapshot);
       session.send({
         kind: 'joined',

@@ -64,7 +64,7 @@ function setup(limits: Partial<ChatLimits> = {}, historySize = 100, presenceInte
     await client.session.inbox;
     await settle();
   };
-  return { hub, connect, send, advance: (ms: number) => (now += ms) };
+  return { hub, backplane, connect, send, advance: (ms: number) => (now += ms) };
 }
 
 /** Lets fan-out (next turn of the event loop) and presence (a 0 ms timer) happen. */
@@ -118,6 +118,32 @@ describe('ChatHub', () => {
     expect(seen[0]!.joined).toEqual(['u0', 'u1', 'u2', 'u3', 'u4', 'u5']);
     // Only the member's own join answer is a `joined` event: the others' joins came with presence.
     expect(clients[0]!.of('joined').map((e) => e.user)).toEqual(['u0']);
+  });
+
+  it('does not announce a join whose connection dropped while it read history', async () => {
+    const { hub, connect, send, backplane } = setup();
+    const ana = connect();
+    await send(ana, join('lobby', 'ana'));
+    // History reads take a while (as over the network), and the connection drops during one.
+    const read = backplane.read.bind(backplane);
+    let reading: () => void = () => {};
+    const started = new Promise<void>((resolve) => {
+      reading = resolve;
+    });
+    backplane.read = async (...args) => {
+      reading();
+      await new Promise((r) => setTimeout(r, 20));
+      return read(...args);
+    };
+    const ghost = connect();
+    hub.receive(ghost.session, join('lobby', 'ghost'));
+    await started;
+    hub.disconnect(ghost.session);
+    await ghost.session.inbox;
+    await settle();
+    const bob = connect();
+    await send(bob, join('lobby', 'bob'));
+    expect(bob.of('presence').at(-1)?.users).toEqual(['ana', 'bob']);
   });
 
   it('resumes exactly after the last seen offset', async () => {
