@@ -53,6 +53,7 @@ async function chatMembers(): Promise<() => Promise<void>> {
       // Each member its own connection, like separate users.
       new proto.kverse.chat.v1.ChatService(init.address, credentials.createInsecure(), {
         'grpc.use_local_subchannel_pool': 1,
+        'grpc.enable_channelz': 0,
       }),
   );
   await Promise.all(
