@@ -27,6 +27,11 @@ export async function renderChart(
     options.namespace,
     ...setArgs(options.values ?? {}),
   ]);
+  return parseObjects(yaml);
+}
+
+/** The objects of a multi-document YAML stream (what `helm template` and `helm get manifest` print). */
+export function parseObjects(yaml: string): KubeObject[] {
   return parseAllDocuments(yaml)
     .map((d) => d.toJS() as KubeObject | null)
     .filter((o): o is KubeObject => o !== null);

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
-import { OPERATOR_CHART, PLATFORM_CHART, renderChart, setArgs } from '../src/chart.js';
+import { OPERATOR_CHART, PLATFORM_CHART, parseObjects, renderChart, setArgs } from '../src/chart.js';
 import { type KubeObject, type KubeTools, localControlPlane } from '../src/cluster/kube-tools.js';
 import { isHook, liveObjects, objectKey, revisionOf, workloadReady } from '../src/cluster/release.js';
 import { createRunNamespace, sweepDeadRuns } from '../src/cluster/run-namespaces.js';
@@ -46,9 +45,7 @@ let tools: KubeTools;
 let baseValues: Record<string, string>;
 
 const manifest = async (release: string): Promise<KubeObject[]> =>
-  parseAllDocuments(await tools.helm(['get', 'manifest', release, '-n', namespace]))
-    .map((d) => d.toJS() as KubeObject | null)
-    .filter((o): o is KubeObject => o !== null);
+  parseObjects(await tools.helm(['get', 'manifest', release, '-n', namespace]));
 
 const workloads = (objects: Iterable<KubeObject>) =>
   [...objects].filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
