@@ -7,13 +7,6 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
-# alive PID -> true while the process exists and is not a zombie waiting to be reaped.
-alive() {
-  local state
-  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
-  [[ -n "${state}" && "${state}" != Z ]]
-}
-
 # signal SIG PID -> signals the component's process group (it is a session leader), or the pid.
 signal() { kill "-$1" -- "-$2" 2>/dev/null || kill "-$1" "$2" 2>/dev/null || true; }
 
@@ -40,10 +33,12 @@ stop_all() {
 
 main() {
   if [[ ! -d "${KVERSE_CLUSTER_DIR}" ]]; then
+    kill_orphans
     log "no cluster at ${KVERSE_CLUSTER_DIR}"
     return
   fi
   stop_all
+  kill_orphans
   if [[ "${1:-}" == --keep-state ]]; then
     log "stopped; state kept in ${KVERSE_CLUSTER_DIR}"
     return

@@ -55,3 +55,50 @@ component_pid() {
   tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null | grep -qF -- "${KVERSE_CLUSTER_DIR}" || return 1
   printf '%s\n' "${pid}"
 }
+
+# cluster_orphans -> pids of cluster components (etcd, kube-*, kwok, pv-recycler.sh) whose
+# command line names this cluster dir but whose pid file is gone, e.g. after the dir was
+# deleted by hand. Only those programs are considered, never a shell or an editor.
+cluster_orphans() {
+  local proc pid args base
+  for proc in /proc/[0-9]*; do
+    pid="${proc#/proc/}"
+    [[ "${pid}" != "$$" ]] || continue
+    args="$(tr '\0' '\n' <"${proc}/cmdline" 2>/dev/null)" || continue
+    [[ -n "${args}" ]] || continue
+    base="$(basename "$(head -n1 <<<"${args}")")"
+    case "${base}" in
+      etcd | kube-apiserver | kube-controller-manager | kube-scheduler | kwok) ;;
+      bash) [[ "$(sed -n 2p <<<"${args}")" == */pv-recycler.sh ]] || continue ;;
+      *) continue ;;
+    esac
+    # The dir must appear as a whole path: followed by "/" or the end of an argument.
+    grep -qE -- "(^|=)${KVERSE_CLUSTER_DIR//./\\.}(/|$)" <<<"${args}" || continue
+    printf '%s\n' "${pid}"
+  done
+}
+
+# alive PID -> true while the process exists and is not a zombie waiting to be reaped.
+alive() {
+  local state
+  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [[ -n "${state}" && "${state}" != Z ]]
+}
+
+# any_alive PID... -> true if one of them is alive.
+any_alive() {
+  local pid
+  for pid in "$@"; do alive "${pid}" && return 0; done
+  return 1
+}
+
+# kill_orphans -> TERMs what cluster_orphans finds, KILLs what is left after 10 s.
+kill_orphans() {
+  local pids deadline=$((SECONDS + 10))
+  mapfile -t pids < <(cluster_orphans)
+  ((${#pids[@]} > 0)) || return 0
+  log "stopping leftover processes of ${KVERSE_CLUSTER_DIR} whose pid files are gone: ${pids[*]}"
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  while any_alive "${pids[@]}" && ((SECONDS < deadline)); do sleep 0.1; done
+  if any_alive "${pids[@]}"; then kill -KILL "${pids[@]}" 2>/dev/null || true; fi
+}

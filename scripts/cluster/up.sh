@@ -61,6 +61,8 @@ free_port() {
 load_ports() {
   local name port taken=()
   if [[ ! -f "${PORTS_FILE}" ]]; then
+    # Fresh state: processes left from a deleted copy of this dir would only get in the way.
+    kill_orphans
     for name in APISERVER_PORT ETCD_PORT ETCD_PEER_PORT KCM_PORT SCHEDULER_PORT KWOK_PORT; do
       if [[ "${name}" == APISERVER_PORT && -n "${KVERSE_APISERVER_PORT:-}" ]]; then
         port="${KVERSE_APISERVER_PORT}"
