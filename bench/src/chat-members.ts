@@ -27,24 +27,31 @@ export type FromMembers =
   | { readonly type: 'done'; readonly latencies: Float64Array }
   | { readonly type: 'closed' };
 
-const port = parentPort!;
-const init = workerData as MembersInit;
-const post = (message: FromMembers) => port.postMessage(message);
+/** Counts one phase's deliveries and their publish→delivery latencies. */
+class Tally {
+  private target = 0;
+  private delivered = 0;
+  private latencies = new Float64Array(0);
 
-let target = 0;
-let delivered = 0;
-let latencies = new Float64Array(0);
+  constructor(private readonly post: (message: FromMembers) => void) {}
 
-/** `text` starts with the publish time (ms since the Unix epoch, sub-ms precision) and a `|`. */
-function record(text: string): void {
-  if (delivered >= target) return;
-  const sentAt = Number(text.slice(0, text.indexOf('|')));
-  latencies[delivered] = performance.timeOrigin + performance.now() - sentAt;
-  delivered += 1;
-  if (delivered === target) post({ type: 'done', latencies });
+  arm(target: number): void {
+    this.target = target;
+    this.delivered = 0;
+    this.latencies = new Float64Array(target);
+  }
+
+  /** `text` starts with the publish time (ms since the Unix epoch, sub-ms precision) and a `|`. */
+  record(text: string): void {
+    if (this.delivered >= this.target) return;
+    const sentAt = Number(text.slice(0, text.indexOf('|')));
+    this.latencies[this.delivered] = performance.timeOrigin + performance.now() - sentAt;
+    this.delivered += 1;
+    if (this.delivered === this.target) this.post({ type: 'done', latencies: this.latencies });
+  }
 }
 
-async function chatMembers(): Promise<() => Promise<void>> {
+async function chatMembers(init: MembersInit, tally: Tally): Promise<() => Promise<void>> {
   const proto = loadChatProto();
   let closing = false;
   const clients = Array.from(
@@ -62,8 +69,8 @@ async function chatMembers(): Promise<() => Promise<void>> {
         new Promise<void>((resolve) => {
           const call = client.Connect(new Metadata());
           call.on('data', (event) => {
-            if (event.message) record(event.message.text);
-            else if (event.batch) for (const m of event.batch.messages) record(m.text);
+            if (event.message) tally.record(event.message.text);
+            else if (event.batch) for (const m of event.batch.messages) tally.record(m.text);
             else if (event.joined && event.requestId !== '') resolve();
           });
           call.on('error', (err) => {
@@ -79,13 +86,13 @@ async function chatMembers(): Promise<() => Promise<void>> {
   };
 }
 
-async function natsMembers(): Promise<() => Promise<void>> {
+async function natsMembers(init: MembersInit, tally: Tally): Promise<() => Promise<void>> {
   const decoder = new TextDecoder();
   const members = await Promise.all(
     Array.from({ length: init.count }, () => natsConnect({ servers: init.address, reconnect: false })),
   );
   for (const nc of members) {
-    nc.subscribe(init.room, { callback: (_err, msg) => record(decoder.decode(msg.data)) });
+    nc.subscribe(init.room, { callback: (_err, msg) => tally.record(decoder.decode(msg.data)) });
   }
   await Promise.all(members.map((nc) => nc.flush()));
   return async () => {
@@ -93,18 +100,24 @@ async function natsMembers(): Promise<() => Promise<void>> {
   };
 }
 
-const close = await (init.system === 'chat' ? chatMembers() : natsMembers());
-port.on('message', (message: ToMembers) => {
-  if (message.type === 'arm') {
-    target = message.target;
-    delivered = 0;
-    latencies = new Float64Array(target);
-    post({ type: 'armed' });
-  } else {
-    void close().then(() => {
-      post({ type: 'closed' });
-      port.close();
-    });
-  }
-});
-post({ type: 'ready' });
+async function main(): Promise<void> {
+  const port = parentPort!;
+  const init = workerData as MembersInit;
+  const post = (message: FromMembers) => port.postMessage(message);
+  const tally = new Tally(post);
+  const close = await (init.system === 'chat' ? chatMembers(init, tally) : natsMembers(init, tally));
+  port.on('message', (message: ToMembers) => {
+    if (message.type === 'arm') {
+      tally.arm(message.target);
+      post({ type: 'armed' });
+    } else {
+      void close().then(() => {
+        post({ type: 'closed' });
+        port.close();
+      });
+    }
+  });
+  post({ type: 'ready' });
+}
+
+await main();
