@@ -72,7 +72,7 @@ export async function startChatServer(config: ChatConfig, deps: ChatServerDeps):
   try {
     if (otel) closers.push(() => otel.shutdown());
     const backplane: RoomBackplane = config.redisUrl
-      ? await RedisBackplane.connect(config.redisUrl, hub, { historySize: config.historySize, logger })
+      ? await RedisBackplane.connect(config.redisUrl, hub, { historySize: config.historySize, logger, replicaId })
       : new MemoryBackplane({ historySize: config.historySize, maxRooms: config.maxRooms }, hub);
     hub.attach(backplane);
     closers.push(() => backplane.close());

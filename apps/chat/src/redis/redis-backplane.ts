@@ -29,12 +29,19 @@ export class RedisBackplane implements RoomBackplane {
   private readonly rooms = new Set<string>();
   private subscriberReadyBefore = false;
 
+  private readonly heartbeat: NodeJS.Timeout;
+
   private constructor(
     private readonly redis: Redis,
     private readonly listener: RoomListener,
     private readonly historySize: number,
     private readonly logger: Logger,
+    private readonly replicaId: string,
   ) {
+    this.heartbeat = setInterval(() => {
+      this.beat().catch((err: unknown) => this.logger.warn({ err }, 'could not refresh the replica heartbeat'));
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
     this.subscriber = redis.duplicate();
     this.subscriber.on('message', (channel: string, payload: string) => this.dispatch(channel, payload));
     this.subscriber.on('error', (err: Error) => this.logger.warn({ err }, 'redis subscriber error'));
@@ -57,7 +64,7 @@ export class RedisBackplane implements RoomBackplane {
   static async connect(
     url: string,
     listener: RoomListener,
-    options: { historySize: number; logger: Logger },
+    options: { historySize: number; logger: Logger; replicaId: string },
   ): Promise<RedisBackplane> {
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true });
     try {
@@ -68,7 +75,9 @@ export class RedisBackplane implements RoomBackplane {
       const where = new URL(url).host;
       throw new Error(`cannot reach Redis at ${where} (REDIS_URL): ${(err as Error).message}`, { cause: err });
     }
-    return new RedisBackplane(redis, listener, options.historySize, options.logger);
+    const backplane = new RedisBackplane(redis, listener, options.historySize, options.logger, options.replicaId);
+    await backplane.beat();
+    return backplane;
   }
 
   async subscribe(room: string): Promise<void> {
@@ -122,7 +131,17 @@ export class RedisBackplane implements RoomBackplane {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await this.redis.del(heartbeatKey(this.replicaId)).catch(() => undefined);
     await Promise.allSettled([this.subscriber.quit(), this.redis.quit()]);
+  }
+
+  /**
+   * Says this replica is alive. Presence counts a member only while its replica's heartbeat key exists, so the
+   * members of a replica that crashed (and never announced their leaves) drop out within HEARTBEAT_TTL_MS.
+   */
+  private async beat(): Promise<void> {
+    await this.redis.set(heartbeatKey(this.replicaId), '1', 'PX', HEARTBEAT_TTL_MS);
   }
 
   // EVALSHA, loading the script on first use (or after a Redis restart forgot it).
@@ -168,7 +187,10 @@ export class RedisBackplane implements RoomBackplane {
 }
 
 const CHANNEL_PREFIX = 'kverse:chat:';
+const HEARTBEAT_MS = 5_000;
+const HEARTBEAT_TTL_MS = 15_000;
 const RESYNC_DELAY_MS = 100;
+const REPLICA_KEY_PREFIX = 'kverse:chat:replica:';
 
 function channelOf(room: string): string {
   return `${CHANNEL_PREFIX}${room}`;
@@ -176,6 +198,10 @@ function channelOf(room: string): string {
 
 function keyOf(room: string, part: 'meta' | 'history' | 'members'): string {
   return `kverse:chat:{${room}}:${part}`;
+}
+
+function heartbeatKey(replicaId: string): string {
+  return `${REPLICA_KEY_PREFIX}${replicaId}`;
 }
 
 function newEpoch(): string {
@@ -223,18 +249,37 @@ if ARGV[2] == '1' then history = redis.call('LRANGE', KEYS[2], 0, -1) end
 return {epoch, head, history}
 `;
 
+// The users of the room's members whose replica is alive (its heartbeat key exists); members of dead replicas are
+// removed on the way. Member ids are `<replica>/<session>`. (The heartbeat keys are not declared in KEYS: fine on a
+// single Redis or Sentinel, which is what the chat server supports; Redis Cluster would need them in one slot.)
+const LIVE_USERS = `
+local function live_users(members)
+  local fields = redis.call('HGETALL', members)
+  local users, alive = {}, {}
+  for i = 1, #fields, 2 do
+    local member, user = fields[i], fields[i + 1]
+    local replica = string.match(member, '^(.*)/[^/]*$') or member
+    if alive[replica] == nil then
+      alive[replica] = redis.call('EXISTS', '${REPLICA_KEY_PREFIX}' .. replica) == 1
+    end
+    if alive[replica] then users[#users + 1] = user else redis.call('HDEL', members, member) end
+  end
+  return users
+end
+`;
+
 // KEYS: members. ARGV: member, user, channel, join event.
-const JOIN = `
+const JOIN = `${LIVE_USERS}
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('PUBLISH', ARGV[3], ARGV[4])
-redis.call('PUBLISH', ARGV[3], cjson.encode({t = 'p', users = redis.call('HVALS', KEYS[1])}))
+redis.call('PUBLISH', ARGV[3], cjson.encode({t = 'p', users = live_users(KEYS[1])}))
 return 1
 `;
 
 // KEYS: members. ARGV: member, channel, leave event.
-const LEAVE = `
+const LEAVE = `${LIVE_USERS}
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('PUBLISH', ARGV[2], ARGV[3])
-redis.call('PUBLISH', ARGV[2], cjson.encode({t = 'p', users = redis.call('HVALS', KEYS[1])}))
+redis.call('PUBLISH', ARGV[2], cjson.encode({t = 'p', users = live_users(KEYS[1])}))
 return 1
 `;

@@ -103,6 +103,20 @@ describe('two chat replicas over a real Redis', () => {
     expect((await reader.waitForMessages(room, 7)).at(-1)).toMatchObject({ offset: 7, text: 'm7' });
   });
 
+  it('drops from presence the members of a replica that died without announcing their leaves', async () => {
+    const room = uniqueRoom('ghosts');
+    // A member of a replica whose heartbeat key is gone (it crashed: no leave was ever announced).
+    const redis = new Redis(redisUrl);
+    await redis.hset(`kverse:chat:{${room}}:members`, 'crashed-replica/7', 'ghost');
+    const ana = connect(a);
+    ana.join(room, 'ana');
+    const presence = await ana.waitFor((e) => Boolean(e.presence), 'presence');
+    expect(presence.presence?.users).toEqual(['ana']);
+    // The ghost's entry is gone from Redis too; only ana's remains.
+    expect(await redis.hkeys(`kverse:chat:{${room}}:members`)).toEqual([expect.stringMatching(/^replica-a\//)]);
+    redis.disconnect();
+  });
+
   it('says the gap cannot be filled when history is shorter than the absence or Redis lost the room', async () => {
     const room = uniqueRoom('gap');
     const writer = connect(a);
