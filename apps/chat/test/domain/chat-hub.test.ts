@@ -146,6 +146,22 @@ describe('ChatHub', () => {
     expect(bob.of('presence').at(-1)?.users).toEqual(['ana', 'bob']);
   });
 
+  it('answers KV_ERR_UNAVAILABLE when the backplane fails, and keeps the connection', async () => {
+    const { connect, send, backplane } = setup();
+    const c = connect();
+    await send(c, join('r', 'u'));
+    const append = backplane.append.bind(backplane);
+    backplane.append = async () => {
+      throw new Error('connection refused');
+    };
+    await send(c, say('r', 'lost', 'x'));
+    expect(c.of('error')).toEqual([expect.objectContaining({ requestId: 'x', code: 'KV_ERR_UNAVAILABLE', room: 'r' })]);
+    expect(c.of('error')[0]!.message).not.toMatch(/refused/);
+    backplane.append = append;
+    await send(c, say('r', 'back'));
+    expect(c.messages().map((m) => m.text)).toEqual(['back']);
+  });
+
   it('resumes exactly after the last seen offset', async () => {
     const { connect, send } = setup();
     const writer = connect();
