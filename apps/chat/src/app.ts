@@ -14,7 +14,7 @@ import { loadChatPackageDefinition, loadChatProto } from './grpc/chat-proto.js';
 import { type MetricsServer, startMetricsServer } from './http/metrics-server.js';
 import { RedisBackplane } from './redis/redis-backplane.js';
 import { ChatTelemetry } from './telemetry/chat-telemetry.js';
-import { type OtelHandle, startOtel } from './telemetry/otel.js';
+import type { OtelHandle } from './telemetry/otel.js';
 
 /** What a chat server needs from the process that hosts it. */
 export interface ChatServerDeps {
@@ -45,8 +45,9 @@ const SERVICE_NAME = 'kverse.chat.v1.ChatService';
 export async function startChatServer(config: ChatConfig, deps: ChatServerDeps): Promise<ChatServerHandle> {
   const replicaId = config.replicaId ?? `${hostname()}-${process.pid}`;
   const logger = deps.logger.child({ component: 'chat', replica: replicaId });
+  // The SDK is loaded only when an endpoint is configured: off, it costs neither start-up nor memory.
   const otel: OtelHandle | undefined = config.otlpEndpoint
-    ? startOtel({
+    ? (await import('./telemetry/otel.js')).startOtel({
         endpoint: config.otlpEndpoint,
         serviceName: config.otelServiceName,
         instanceId: replicaId,
