@@ -10,3 +10,4 @@ s = open(p).read()
 s = re.sub(r'(<!-- config-table:start -->\n).*?(<!-- config-table:end -->)', lambda m: m.group(1) + os.environ['TABLE'] + '\n' + m.group(2), s, flags=re.S)
 open(p, 'w').write(s)
 PY
+npx biome format --write README.md >/dev/null

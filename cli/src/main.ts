@@ -2,7 +2,7 @@
 import { runChatCli } from '@kverse/chat';
 import { buildKvCommand } from '@kverse/grpc-kv';
 import { formatLabResult, runMulticastLab } from '@kverse/multicast-node';
-import { ConfigError } from '@kverse/runtime';
+import { runMain } from '@kverse/runtime';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { configTableMarkdown } from './commands/config.js';
 import { startPlatform } from './commands/start.js';
@@ -15,8 +15,8 @@ const program = new Command()
 program
   .command('start')
   .description('run the whole platform in this process on the embedded defaults (configure with environment variables)')
-  .action(async () => {
-    try {
+  .action(() =>
+    runMain(async () => {
       const platform = await startPlatform(process.env);
       platform.shutdown.listen();
       const width = Math.max(...Object.keys(platform.endpoints).map((k) => k.length));
@@ -28,14 +28,8 @@ program
         process.stderr.write(`  (${name} not started: ${why})\n`);
       }
       process.stderr.write('Press Ctrl+C to stop.\n\n');
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        process.stderr.write(`${err.message}\n`);
-        process.exit(2);
-      }
-      throw err;
-    }
-  });
+    }),
+  );
 
 program.addCommand(buildKvCommand());
 

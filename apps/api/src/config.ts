@@ -1,20 +1,11 @@
-import { defineConfig, setting } from '@kverse/runtime';
+import { defineConfig, logLevelSetting, setting } from '@kverse/runtime';
 import { Type } from 'typebox';
 
 /** Settings of the REST API (apps/api). */
 export const apiConfigSpec = defineConfig({
   port: setting('PORT', Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }), 'REST API port'),
   host: setting('HOST', Type.String({ default: '0.0.0.0' }), 'Address the REST API binds'),
-  logLevel: setting(
-    'LOG_LEVEL',
-    Type.Union(
-      ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => Type.Literal(l)),
-      {
-        default: 'info',
-      },
-    ),
-    'Log level (requests are logged at debug; 5xx at error)',
-  ),
+  logLevel: logLevelSetting,
   waitAppliedMs: setting(
     'KVERSE_WAIT_APPLIED_MS',
     Type.Integer({ minimum: 1, maximum: 60_000, default: 5000 }),

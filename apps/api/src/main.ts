@@ -1,17 +1,17 @@
 import { dataPlaneEnvSpecs, openDataPlaneFromEnv } from '@kverse/data-plane';
 import {
   assertNoUnknownVariables,
-  ConfigError,
   createLogger,
   createMetricsRegistry,
   parseConfig,
+  runMain,
   Shutdown,
 } from '@kverse/runtime';
 import { apiConfigSpec } from './config.js';
 import { startApi } from './server.js';
 
 // Container entry point of the REST API: configuration from the environment, then listen until SIGTERM.
-try {
+await runMain(async () => {
   assertNoUnknownVariables(process.env, [apiConfigSpec, ...dataPlaneEnvSpecs]);
   const config = parseConfig(apiConfigSpec, process.env);
   const logger = createLogger({ name: 'api', level: config.logLevel });
@@ -24,10 +24,4 @@ try {
   const api = await startApi(config, { dataPlane: opened.dataPlane, logger, metrics, readiness: opened.readiness });
   shutdown.add('rest api', () => api.close());
   logger.info({ url: api.url }, 'REST API listening');
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(2);
-  }
-  throw err;
-}
+});

@@ -4,6 +4,7 @@ import { type ConnectionInjector, Server, ServerCredentials } from '@grpc/grpc-j
 import { ReflectionService } from '@grpc/reflection';
 import { KvError } from '@kverse/kv-core';
 import type { Logger, Registry } from '@kverse/runtime';
+import { type MetricsServer, startMetricsServer } from '@kverse/runtime';
 import { HealthImplementation } from 'grpc-health-check';
 import type { ChatConfig } from './config.js';
 import { ChatHub } from './domain/chat-hub.js';
@@ -11,7 +12,6 @@ import { MemoryBackplane } from './domain/memory-backplane.js';
 import type { RoomBackplane } from './domain/room-backplane.js';
 import { ChatGrpcService } from './grpc/chat-grpc-service.js';
 import { loadChatPackageDefinition, loadChatProto } from './grpc/chat-proto.js';
-import { type MetricsServer, startMetricsServer } from './http/metrics-server.js';
 import { RedisBackplane } from './redis/redis-backplane.js';
 import { ChatTelemetry } from './telemetry/chat-telemetry.js';
 import type { OtelHandle } from './telemetry/otel.js';

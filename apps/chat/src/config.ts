@@ -1,4 +1,4 @@
-import { type ConfigOf, defineConfig, type Env, parseConfig, setting, T } from '@kverse/runtime';
+import { type ConfigOf, defineConfig, type Env, logLevelSetting, parseConfig, setting, T } from '@kverse/runtime';
 import { Type } from 'typebox';
 
 /** Every setting of the chat server, parsed once from the environment (see the README's table). */
@@ -71,11 +71,7 @@ export const chatConfigSpec = defineConfig({
     Type.Integer({ minimum: 100, default: 60_000 }),
     'Milliseconds between OTLP metric exports.',
   ),
-  logLevel: setting(
-    'LOG_LEVEL',
-    Type.String({ default: 'info' }),
-    'pino level: trace, debug, info, warn, error, silent.',
-  ),
+  logLevel: logLevelSetting,
 });
 
 export type ChatConfig = ConfigOf<typeof chatConfigSpec>;

@@ -1,11 +1,13 @@
-import { assertNoUnknownVariables, createLogger, createMetricsRegistry, Shutdown } from '@kverse/runtime';
+import { assertNoUnknownVariables, createLogger, createMetricsRegistry, runMain, Shutdown } from '@kverse/runtime';
 import { startChatServer } from './app.js';
 import { chatConfigSpec, parseChatConfig } from './config.js';
 
 // The chat server alone in its process (a container): configuration from the environment, graceful shutdown.
-const config = parseChatConfig(process.env);
-assertNoUnknownVariables(process.env, [chatConfigSpec]);
-const logger = createLogger({ name: 'chat', level: config.logLevel });
-const metrics = createMetricsRegistry({ app: 'chat' });
-const server = await startChatServer(config, { logger, metrics });
-new Shutdown({ logger }).add('chat server', () => server.close()).listen();
+await runMain(async () => {
+  const config = parseChatConfig(process.env);
+  assertNoUnknownVariables(process.env, [chatConfigSpec]);
+  const logger = createLogger({ name: 'chat', level: config.logLevel });
+  const metrics = createMetricsRegistry({ app: 'chat' });
+  const server = await startChatServer(config, { logger, metrics });
+  new Shutdown({ logger }).add('chat server', () => server.close()).listen();
+});

@@ -1,5 +1,5 @@
 import { redisCacheConfigSpec } from '@kverse/redis-cache';
-import { defineConfig, setting } from '@kverse/runtime';
+import { defineConfig, logLevelSetting, setting } from '@kverse/runtime';
 import { Type } from 'typebox';
 
 /** Settings of the write consumer (apps/consumer). */
@@ -34,12 +34,5 @@ export const consumerConfigSpec = defineConfig({
     Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
     'Deliveries of one message before it goes to the dead-letter queue',
   ),
-  logLevel: setting(
-    'LOG_LEVEL',
-    Type.Union(
-      ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => Type.Literal(l)),
-      { default: 'info' },
-    ),
-    'Log level',
-  ),
+  logLevel: logLevelSetting,
 });

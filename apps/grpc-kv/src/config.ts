@@ -1,4 +1,4 @@
-import { type ConfigOf, defineConfig, setting, T } from '@kverse/runtime';
+import { type ConfigOf, defineConfig, logLevelSetting, setting, T } from '@kverse/runtime';
 import { Type } from 'typebox';
 
 /** Settings of the gRPC KV front door (apps/grpc-kv); the data plane's own settings are `dataPlaneConfigSpec`. */
@@ -27,14 +27,7 @@ export const grpcKvConfigSpec = defineConfig({
     Type.Integer({ minimum: 1, maximum: 60_000, default: 5000 }),
     'Longest time a write with `wait_applied` waits before DEADLINE_EXCEEDED',
   ),
-  logLevel: setting(
-    'LOG_LEVEL',
-    Type.Union(
-      ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => Type.Literal(l)),
-      { default: 'info' },
-    ),
-    'Log level',
-  ),
+  logLevel: logLevelSetting,
 });
 
 export type GrpcKvConfig = ConfigOf<typeof grpcKvConfigSpec>;

@@ -1,20 +1,20 @@
 import { dataPlaneEnvSpecs, openDataPlaneFromEnv } from '@kverse/data-plane';
 import {
   assertNoUnknownVariables,
-  ConfigError,
   createLogger,
   createMetricsRegistry,
   parseConfig,
+  runMain,
   Shutdown,
+  startMetricsServer,
 } from '@kverse/runtime';
 import { startGrpcKv } from './app.js';
 import { grpcKvConfigSpec } from './config.js';
-import { startMetricsServer } from './grpc/metrics-server.js';
 
 // Container entry point of the gRPC KV server: configuration from the environment, then serve until SIGTERM. With
 // DATABASE_URL/REDIS_URL/AMQP_URL it runs on the shared data plane (the same keys as the REST API); with none set,
 // standalone on the embedded log engine in KVERSE_DATA_DIR.
-try {
+await runMain(async () => {
   assertNoUnknownVariables(process.env, [grpcKvConfigSpec, ...dataPlaneEnvSpecs]);
   const config = parseConfig(grpcKvConfigSpec, process.env);
   const logger = createLogger({ name: 'grpc-kv', level: config.logLevel });
@@ -28,10 +28,4 @@ try {
   const metricsServer = await startMetricsServer(metrics, config.host, config.metricsPort);
   shutdown.add('metrics', () => metricsServer.close());
   logger.info({ address: server.address, metricsPort: metricsServer.port }, 'gRPC KV ready');
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(2);
-  }
-  throw err;
-}
+});

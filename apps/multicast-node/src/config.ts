@@ -1,4 +1,4 @@
-import { type ConfigOf, defineConfig, parseConfig, setting, T } from '@kverse/runtime';
+import { type ConfigOf, defineConfig, logLevelSetting, parseConfig, setting, T } from '@kverse/runtime';
 import { Type } from 'typebox';
 
 /**
@@ -73,7 +73,7 @@ export const multicastNodeConfig = defineConfig({
   httpPort: setting('MULTICAST_HTTP_PORT', T.port(8070), 'HTTP port for /state, /metrics, /health and POST /command'),
   httpHost: setting('MULTICAST_HTTP_HOST', Type.String({ default: '0.0.0.0' }), 'HTTP bind address'),
   repl: setting('MULTICAST_REPL', Type.Boolean({ default: true }), 'read commands from stdin'),
-  logLevel: setting('LOG_LEVEL', Type.String({ default: 'info' }), 'pino log level'),
+  logLevel: logLevelSetting,
   faultDrop: setting(
     'MULTICAST_FAULT_DROP',
     Type.Number({ minimum: 0, maximum: 1, default: 0 }),

@@ -138,8 +138,34 @@ function isOptional(schema: TSchema): boolean {
   return (schema as { '~optional'?: boolean })['~optional'] === true;
 }
 
+/** `LOG_LEVEL`, the same setting in every app. */
+export const logLevelSetting = setting(
+  'LOG_LEVEL',
+  Type.Union(
+    ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => Type.Literal(l)),
+    {
+      default: 'info',
+    },
+  ),
+  'Log level (pino): trace, debug, info, warn, error, fatal or silent',
+);
+
 /** Common setting types. */
 export const T = {
   port: (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, default: fallback }),
   url: () => Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9+.-]*://' })),
 };
+
+/**
+ * Runs a process entry point. A {@link ConfigError} prints its problems and exits with status 2 (a usage error, not
+ * a crash); any other error propagates and ends the process as unhandled.
+ */
+export async function runMain(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+}

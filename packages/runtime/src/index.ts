@@ -2,4 +2,5 @@ export * from './config.js';
 export * from './health.js';
 export * from './logging.js';
 export * from './metrics.js';
+export * from './metrics-server.js';
 export * from './shutdown.js';

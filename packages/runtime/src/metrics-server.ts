@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from '@kverse/runtime';
+import type { Registry } from 'prom-client';
 
-/** A small HTTP server for the standalone process: `GET /metrics` (Prometheus text) and `GET /health`. */
+/** A small HTTP server for processes without an HTTP API of their own: `GET /metrics` (Prometheus text) and `GET /health`. */
 export interface MetricsServer {
   readonly port: number;
   close(): Promise<void>;
