@@ -50,6 +50,8 @@ run() {
 }
 
 running() { run "$BIN/rabbitmqctl" -q status >/dev/null 2>&1; }
+# Something (another checkout's node, a system broker) already accepts connections on the port.
+port_open() { (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; }
 
 if [ "${1:-start}" = stop ]; then
   if running; then log "stopping kverse@localhost"; run "$BIN/rabbitmqctl" -q stop >/dev/null; fi
@@ -58,6 +60,10 @@ fi
 
 if running; then
   log "already running on $HOST:$PORT"
+  exit 0
+fi
+if port_open; then
+  log "a broker not started from this checkout already answers on $HOST:$PORT; using it"
   exit 0
 fi
 
