@@ -61,10 +61,11 @@ export class GeneratedSecret extends Construct {
     const jobComponent = `${component}-credentials`;
     const name = objectName(ctx, jobComponent);
     const labels = commonLabels(ctx.instance, jobComponent);
-    const metadata = (weight: number, deletePolicy = 'before-hook-creation') => ({
+    // hook-succeeded: Helm removes these once every pre-install hook succeeded; nothing of them outlives an install.
+    const metadata = (weight: number) => ({
       name,
       labels,
-      annotations: hook(weight, deletePolicy),
+      annotations: hook(weight, 'before-hook-creation,hook-succeeded'),
     });
 
     new ApiObject(this, 'service-account', {
@@ -93,7 +94,7 @@ export class GeneratedSecret extends Construct {
     new ApiObject(this, 'job', {
       apiVersion: 'batch/v1',
       kind: 'Job',
-      metadata: metadata(-10, 'before-hook-creation,hook-succeeded'),
+      metadata: metadata(-10),
       spec: {
         backoffLimit: 6,
         template: {

@@ -47,7 +47,9 @@ export function componentNetworkPolicy(scope: Construct, id: string, props: Netw
     spec: {
       podSelector: { matchLabels: selectorLabels(ctx.instance, component) },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: props.ingress.map((p) => rule(p, 'from')),
+      // No rules at all denies every ingress; an empty list would mean the same but is dropped by the API server,
+      // which makes every apply (Helm's three-way merge, the operator) see a difference that is not there.
+      ...(props.ingress.length > 0 ? { ingress: props.ingress.map((p) => rule(p, 'from')) } : {}),
       egress: [...props.egress, dns].map((p) => rule(p, 'to')),
     },
   });

@@ -23,23 +23,6 @@ const namespace = `kverse-e2e-charts-${id}`;
 const operatorRelease = `kverse-operator-${id}`;
 const CRD = 'kvstores.kverse.dev';
 
-/**
- * Chart defects this suite found, recognised from the rendering and reported (not failed) on every run where
- * they show, until the chart generator (cdk8s/src/charts) fixes them; anything else of the same sort fails.
- * - Hooks whose `hook-delete-policy` lacks `hook-succeeded` (the credential Jobs' ServiceAccount, Role and
- *   RoleBinding) stay after `helm uninstall`: Helm never deletes hooks on uninstall.
- * - A NetworkPolicy rendered with `ingress: []` is stored without it, so Helm's three-way merge re-applies it and
- *   bumps its generation on every upgrade.
- */
-const keptHook = (o: KubeObject) =>
-  isHook(o) &&
-  o.metadata.annotations?.['helm.sh/hook'] !== 'test' &&
-  !(o.metadata.annotations?.['helm.sh/hook-delete-policy'] ?? '').includes('hook-succeeded');
-const emptyIngress = (o: KubeObject) =>
-  o.kind === 'NetworkPolicy' && Array.isArray(o.spec?.ingress) && (o.spec.ingress as unknown[]).length === 0;
-const reportKnown = (what: string, keys: string[]) => {
-  if (keys.length > 0) console.warn(`known chart defect (see charts.test.ts): ${what}: ${keys.join(', ')}`);
-};
 let tools: KubeTools;
 /** Values every install uses: the suite's images on kind, the chart defaults on the local control plane. */
 let baseValues: Record<string, string>;
@@ -198,11 +181,6 @@ describe(`charts on the ${provider === 'local' ? 'local control plane (kwok node
           .filter((o) => !isHook(o))
           .map((o) => [objectKey(o), JSON.stringify(o)]),
       );
-    const knownRewritten = new Set(
-      (await renderChart(tools, { chart: PLATFORM_CHART, release: RELEASE, namespace, values: baseValues }))
-        .filter(emptyIngress)
-        .map(objectKey),
-    );
     const before = await render(baseValues);
     const after = await render({ ...baseValues, ...changes });
     const removed = [...before.keys()].filter((k) => !after.has(k)).sort();
@@ -248,14 +226,7 @@ describe(`charts on the ${provider === 'local' ? 'local control plane (kwok node
       expect(is.metadata.uid, key).toBe(was.metadata.uid);
       if (revisionOf(is) !== revisionOf(was)) rewritten.push(key);
     }
-    reportKnown(
-      'rewritten by helm upgrade',
-      rewritten.filter((k) => knownRewritten.has(k)),
-    );
-    expect(
-      rewritten.filter((k) => !knownRewritten.has(k)),
-      'objects rewritten although their rendering did not change',
-    ).toEqual([]);
+    expect(rewritten, 'objects rewritten although their rendering did not change').toEqual([]);
     for (const key of changed) {
       const [was, is] = [liveBefore.get(key)!, liveAfter.get(key)!];
       expect(is.metadata.uid, key).toBe(was.metadata.uid);
@@ -382,11 +353,6 @@ describe(`charts on the ${provider === 'local' ? 'local control plane (kwok node
 
   it('helm uninstall leaves nothing of ours but what Kubernetes and Helm keep by design', async () => {
     const statefulSets = workloads(await manifest(RELEASE)).filter((o) => o.kind === 'StatefulSet');
-    const keptHooks = new Set(
-      (await renderChart(tools, { chart: PLATFORM_CHART, release: RELEASE, namespace, values: baseValues }))
-        .filter(keptHook)
-        .map(objectKey),
-    );
     await tools.helm(['uninstall', RELEASE, '-n', namespace, '--wait', '--timeout', '5m']);
     await tools.helm(['uninstall', operatorRelease, '-n', namespace, '--wait', '--timeout', '5m']);
     // Kept by design: each StatefulSet's claims (its volumeClaimTemplates; Kubernetes keeps them unless a
@@ -402,16 +368,12 @@ describe(`charts on the ${provider === 'local' ? 'local control plane (kwok node
     let left: string[] = [];
     await eventually(
       async () => {
-        left = (await tools.namespaceContents(namespace)).filter((k) => !kept(k) && !keptHooks.has(k));
+        left = (await tools.namespaceContents(namespace)).filter((k) => !kept(k));
         return left.length === 0;
       },
       () => `left in ${namespace} after helm uninstall: ${left.join(', ')}`,
       60_000,
       1000,
-    );
-    reportKnown(
-      'left behind by helm uninstall',
-      (await tools.namespaceContents(namespace)).filter((k) => keptHooks.has(k)),
     );
     const clusterScoped = await tools.kubectl(['get', 'clusterrole,clusterrolebinding', '-o', 'name']);
     expect(clusterScoped).not.toContain(operatorRelease);
