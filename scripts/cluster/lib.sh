@@ -56,6 +56,15 @@ component_pid() {
   printf '%s\n' "${pid}"
 }
 
+# component_alive NAME -> whether the process in NAME's pid file exists. Unlike component_pid it does not look at
+# the command line, which in the moment between fork and exec is still the starting shell's.
+component_alive() {
+  local pidfile="${PID_DIR}/$1.pid" pid
+  [[ -f "${pidfile}" ]] || return 1
+  pid="$(<"${pidfile}")"
+  [[ "${pid}" =~ ^[0-9]+$ ]] && kill -0 "${pid}" 2>/dev/null
+}
+
 # cluster_orphans -> pids of cluster components (etcd, kube-*, kwok, pv-recycler.sh) whose
 # command line names this cluster dir but whose pid file is gone, e.g. after the dir was
 # deleted by hand. Only those programs are considered, never a shell or an editor.

@@ -176,7 +176,7 @@ wait_for() {
   local name="$1" deadline=$((SECONDS + TIMEOUT))
   shift
   until "$@" >/dev/null 2>&1; do
-    if ! component_pid "${name}" >/dev/null; then
+    if ! component_alive "${name}"; then
       tail -n 30 "${LOG_DIR}/${name}.log" >&2 || true
       die "${name} exited during startup; see ${LOG_DIR}/${name}.log"
     fi
