@@ -27,5 +27,5 @@ kverse_log "running tests (vitest: ${KVERSE_TEST_PROJECTS:-all projects})"
 projects=()
 for p in ${KVERSE_TEST_PROJECTS:-}; do projects+=(--project "$p"); done
 npx vitest run "${projects[@]}" --reporter=default --reporter=json --outputFile.json="$results" || status=$?
-node scripts/lib/summarize-tests.mjs "$results"
+node scripts/lib/summarize-tests.mjs "$results" "$status"
 exit "$status"

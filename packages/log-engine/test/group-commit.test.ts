@@ -122,9 +122,12 @@ describe('GroupCommit', () => {
     await tick();
     const second = h.submit(2);
     await tick();
+    // Expectations attach before the fsync fails, so the rejections are never momentarily unhandled.
+    const firstFails = expect(first).rejects.toThrow('stopped: EIO');
+    const secondFails = expect(second).rejects.toThrow('stopped: EIO');
     await h.finishSync();
-    await expect(first).rejects.toThrow('stopped: EIO');
-    await expect(second).rejects.toThrow('stopped: EIO');
+    await firstFails;
+    await secondFails;
     await expect(h.submit(3)).rejects.toThrow('stopped: EIO');
     await h.gc.idle();
   });
