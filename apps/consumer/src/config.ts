@@ -1,3 +1,4 @@
+import { dataPlaneConfigSpec } from '@kverse/data-plane';
 import { redisCacheConfigSpec } from '@kverse/redis-cache';
 import { defineConfig, logLevelSetting, setting } from '@kverse/runtime';
 import { Type } from 'typebox';
@@ -34,5 +35,7 @@ export const consumerConfigSpec = defineConfig({
     Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
     'Deliveries of one message before it goes to the dead-letter queue',
   ),
+  expirySweepMs: dataPlaneConfigSpec.expirySweepMs,
+  writerId: dataPlaneConfigSpec.writerId,
   logLevel: logLevelSetting,
 });

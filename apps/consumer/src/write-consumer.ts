@@ -5,12 +5,18 @@ import {
   declareWriteTopology,
   decodeWrite,
   encodeChanges,
-  type Outcome,
   partitionQueue,
   REASON_HEADER,
   Reconnector,
 } from '@kverse/amqp-write-path';
-import { isKvError, type KvEngine, type Mutation } from '@kverse/kv-core';
+import {
+  type ApplyOutcome,
+  isKvError,
+  type KvEngine,
+  type Mutation,
+  type Settlement,
+  type Write,
+} from '@kverse/kv-core';
 import type { Logger } from '@kverse/runtime';
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { ConsumerMetrics } from './consumer-metrics.js';
@@ -121,7 +127,7 @@ export class WriteConsumer {
 
   private async process(batch: Delivery[]): Promise<void> {
     const { metrics, logger } = this.options;
-    const writes: Array<{ delivery: Delivery; mutation: Mutation }> = [];
+    const writes: Array<{ delivery: Delivery; write: Write }> = [];
     for (const delivery of batch) {
       const attempts = Number(delivery.msg.properties.headers?.['x-delivery-count'] ?? 0) + 1;
       if (attempts > this.options.maxAttempts) {
@@ -129,7 +135,7 @@ export class WriteConsumer {
         continue;
       }
       try {
-        writes.push({ delivery, mutation: decodeWrite(delivery.msg.content) });
+        writes.push({ delivery, write: decodeWrite(delivery.msg.content) });
       } catch (err) {
         await this.deadLetter(delivery, (err as Error).message);
       }
@@ -137,54 +143,67 @@ export class WriteConsumer {
     if (writes.length === 0) return;
 
     const started = performance.now();
-    const results = await this.applyWithRetry(writes.map((w) => w.mutation));
-    if (!results) return; // the broker connection went away: these deliveries will come again
+    const result = await this.applyWithRetry(writes.map((w) => w.write));
+    if (!result) return; // the broker connection went away: these deliveries will come again
+    const { outcomes, applied } = result;
     metrics.applySeconds.observe((performance.now() - started) / 1000);
     metrics.batchSize.observe(writes.length);
-    const oldest = Math.min(...writes.map((w) => w.mutation.timestamp));
+    const oldest = Math.min(...writes.map((w) => w.write.timestamp));
     metrics.lagSeconds.set(Math.max(0, Date.now() - oldest) / 1000);
 
-    const settled = writes.map((w, i) => ({
-      mutation: w.mutation,
-      outcome: (results[i] ? 'applied' : 'superseded') as Outcome,
+    const settled: Settlement[] = writes.map((w, i) => ({
+      version: w.write.version,
+      writer: w.write.writer,
+      outcome: outcomes[i] ?? 'superseded',
     }));
-    const applied = settled.filter((s) => s.outcome === 'applied').map((s) => s.mutation);
     if (applied.length > 0 && this.options.cache) {
       await this.options.cache.applyChanges(applied).catch((err: unknown) => {
         logger.warn({ err: (err as Error).message }, 'cache update failed; entries expire by TTL');
       });
     }
-    await this.publishChanges(settled);
+    await this.publishChanges(applied, settled);
     for (const w of writes) this.ack(w.delivery);
-    metrics.messages.inc({ outcome: 'applied' }, applied.length);
-    metrics.messages.inc({ outcome: 'superseded' }, writes.length - applied.length);
+    for (const outcome of ['applied', 'superseded', 'failed'] as const) {
+      const n = outcomes.filter((o) => o === outcome).length;
+      if (n > 0) metrics.messages.inc({ outcome }, n);
+    }
   }
 
-  private async applyWithRetry(mutations: Mutation[]): Promise<boolean[] | undefined> {
+  /**
+   * Applies a batch, holding it through a database outage. Returns each write's outcome and the mutations that took
+   * effect (from the engine's own notification: only this consumer applies to this engine, one batch at a time).
+   */
+  private async applyWithRetry(
+    writes: Write[],
+  ): Promise<{ outcomes: ApplyOutcome[]; applied: Mutation[] } | undefined> {
     for (let attempt = 0; ; attempt++) {
+      const applied: Mutation[] = [];
+      const off = this.options.engine.onApplied((mutations) => applied.push(...mutations));
       try {
-        const results = await this.options.engine.apply(mutations);
+        const outcomes = await this.options.engine.apply(writes);
         if (this.dbDown) this.options.logger.info('database reachable again');
         this.dbDown = undefined;
-        return results;
+        return { outcomes, applied };
       } catch (err) {
         if (!isKvError(err) || err.code !== 'KV_ERR_UNAVAILABLE') throw err;
         if (!this.dbDown) this.options.logger.warn({ err: err.message }, 'database unavailable; holding the batch');
         this.dbDown = err.message;
         if (!this.reconnector.up) return undefined;
         await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random())));
+      } finally {
+        off();
       }
     }
   }
 
-  private async publishChanges(settled: Array<{ mutation: Mutation; outcome: Outcome }>): Promise<void> {
+  private async publishChanges(applied: readonly Mutation[], settled: readonly Settlement[]): Promise<void> {
     const publisher = this.publisher;
     if (!publisher) return;
     await new Promise<void>((resolve) => {
       publisher.publish(
         CHANGES_EXCHANGE,
         '',
-        encodeChanges(settled),
+        encodeChanges({ applied, settled }),
         { contentType: 'application/json' },
         (err: unknown) => {
           if (err) this.options.logger.warn('kv.changes publish not confirmed; waiters will time out');

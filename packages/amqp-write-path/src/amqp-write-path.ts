@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { KvError, type Mutation } from '@kverse/kv-core';
+import { KvError, type Write } from '@kverse/kv-core';
 import type { Logger } from '@kverse/runtime';
 import type { ConfirmChannel, Message } from 'amqplib';
 import { encodeWrite } from './messages.js';
@@ -23,7 +23,7 @@ interface InFlight {
 
 /**
  * The write path over RabbitMQ. `submit` publishes a persistent message to `kv.writes`, routed to the key's partition
- * queue, with the `mandatory` flag on a confirm channel, and resolves `{ applied: false }` only when the broker has
+ * queue, with the `mandatory` flag on a confirm channel, and resolves (outcome unknown yet) only when the broker has
  * confirmed it (a quorum queue confirms once a majority stored it). It rejects with KV_ERR_UNAVAILABLE and
  * `retryAfterSeconds` — never resolves — when the write could be lost: broker unreachable, channel closed before the
  * confirm, a nack, a returned (unroutable) message, or no confirm in time.
@@ -64,7 +64,7 @@ export class AmqpWritePath {
     return this.reconnector.waitUntilUp(timeoutMs);
   }
 
-  submit(mutation: Mutation): Promise<{ applied: boolean }> {
+  submit(write: Write): Promise<{ outcome?: never }> {
     if (this.closed) {
       return Promise.reject(
         new KvError('KV_ERR_SHUTTING_DOWN', 'the server is shutting down', { retryAfterSeconds: 1 }),
@@ -87,15 +87,16 @@ export class AmqpWritePath {
           this.inFlight.delete(id);
           this.returned.delete(id);
           if (err) reject(err);
-          else resolve({ applied: false });
+          else resolve({});
         },
       };
       this.inFlight.set(id, entry);
       try {
         channel.publish(
           WRITES_EXCHANGE,
-          String(partitionOf(mutation.key, this.partitions)),
-          encodeWrite(mutation),
+          // A transaction goes with its first key: its compares and versions, not queue order, decide its outcome.
+          String(partitionOf(routingKeyOf(write), this.partitions)),
+          encodeWrite(write),
           { persistent: true, mandatory: true, messageId: id, contentType: 'application/json', timestamp: Date.now() },
           (err: unknown) => {
             if (err) entry.settle(this.unavailable('the write queue refused the write'));
@@ -133,4 +134,8 @@ export class AmqpWritePath {
   private unavailable(message: string): KvError {
     return new KvError('KV_ERR_UNAVAILABLE', message, { retryAfterSeconds: this.options.retryAfterSeconds ?? 2 });
   }
+}
+
+function routingKeyOf(write: Write): string {
+  return write.op === 'txn' ? (write.mutations[0]?.key ?? '') : write.key;
 }

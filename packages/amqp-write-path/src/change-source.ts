@@ -1,12 +1,12 @@
-import type { ChangeListener, Mutation } from '@kverse/kv-core';
+import type { ChangeListener, Settlement } from '@kverse/kv-core';
 import type { Logger } from '@kverse/runtime';
 import type { ConsumeMessage } from 'amqplib';
 import { decodeChanges } from './messages.js';
 import { Reconnector } from './reconnector.js';
 import { CHANGES_EXCHANGE, declareChangeTopology } from './topology.js';
 
-/** Listener for writes that were settled without taking effect (a newer write of the key was already stored). */
-export type SupersededListener = (writes: readonly Mutation[]) => void;
+/** Listener for the outcomes of writes a consumer settled. */
+export type SettledListener = (settled: readonly Settlement[]) => void;
 
 export interface AmqpChangeSourceOptions {
   readonly url: string;
@@ -23,7 +23,7 @@ export interface AmqpChangeSourceOptions {
  */
 export class AmqpChangeSource {
   private readonly applied = new Set<ChangeListener>();
-  private readonly superseded = new Set<SupersededListener>();
+  private readonly settled = new Set<SettledListener>();
   private readonly reconnector: Reconnector;
   private readonly logger: Logger;
 
@@ -54,8 +54,8 @@ export class AmqpChangeSource {
     return subscribe(this.applied, listener);
   }
 
-  onSuperseded(listener: SupersededListener): () => void {
-    return subscribe(this.superseded, listener);
+  onSettled(listener: SettledListener): () => void {
+    return subscribe(this.settled, listener);
   }
 
   close(): Promise<void> {
@@ -71,10 +71,8 @@ export class AmqpChangeSource {
       this.logger.warn({ err: (err as Error).message }, 'ignored an invalid kv.changes message');
       return;
     }
-    const applied = changes.filter((c) => c.outcome === 'applied').map((c) => c.mutation);
-    const superseded = changes.filter((c) => c.outcome === 'superseded').map((c) => c.mutation);
-    if (applied.length > 0) for (const l of this.applied) l(applied);
-    if (superseded.length > 0) for (const l of this.superseded) l(superseded);
+    if (changes.applied.length > 0) for (const l of this.applied) l(changes.applied);
+    if (changes.settled.length > 0) for (const l of this.settled) l(changes.settled);
   }
 }
 

@@ -1,5 +1,14 @@
-import { type Mutation, parseVersion } from '@kverse/kv-core';
-import { type Static, Type } from 'typebox';
+import {
+  type ApplyOutcome,
+  type KeyCondition,
+  type Mutation,
+  type Precondition,
+  parseVersion,
+  type Settlement,
+  type Version,
+  type Write,
+} from '@kverse/kv-core';
+import { type Static, type TSchema, Type } from 'typebox';
 import { Value } from 'typebox/value';
 
 /**
@@ -9,80 +18,204 @@ import { Value } from 'typebox/value';
  * `kv.writes` — one write per message, persistent, `message-id` a UUID:
  *   {"v":1,"op":"put","key":"k","value":"x","version":"1234","writer":"api-1","timestamp":1700000000000}
  *   {"v":1,"op":"delete","key":"k","version":"1235","writer":"api-1","timestamp":1700000000001}
+ * optional on put/delete: `"ifVersion":"1200"` (apply only if the key is at that version) or `"ifAbsent":true`
+ * (only if the key does not exist); on put: `"expiresAt":1700000060000` (TTL, ms since the epoch). A transaction:
+ *   {"v":1,"op":"txn","version":"1236","writer":"api-1","timestamp":…,
+ *    "compares":[{"key":"a","ifVersion":"1200"},{"key":"b","ifAbsent":true}],
+ *    "ops":[{"op":"put","key":"a","value":"x"},{"op":"delete","key":"c"}]}
  *
  * `kv.changes` — what a consumer settled after its database commit, one message per batch:
- *   {"v":1,"changes":[{...a write as above..., "outcome":"applied"}, {..., "outcome":"superseded"}]}
- * `applied`: the write changed the key (feeds watch and read-your-writes). `superseded`: a newer write of the key was
- * already stored, so this one never will be (ends `?wait=applied` without a watch event).
+ *   {"v":2,"applied":[{...a put or delete as above, without conditions...}],
+ *    "settled":[{"version":"1234","writer":"api-1","outcome":"applied"|"superseded"|"failed"}]}
+ * `applied`: the mutations that changed keys, in commit order (feed watch). `settled`: the outcome of every write of
+ * the batch (ends `?wait=applied` waits, matched by stamp) — see `ApplyOutcome`.
  */
-export const WriteMessageSchema = Type.Object(
+
+const VersionString = Type.String({ pattern: '^(0|[1-9][0-9]{0,18})$' });
+const Writer = Type.String({ minLength: 1, maxLength: 64 });
+const Condition = {
+  ifVersion: Type.Optional(VersionString),
+  ifAbsent: Type.Optional(Type.Literal(true)),
+};
+const Stamped = { version: VersionString, writer: Writer, timestamp: Type.Integer({ minimum: 0 }) };
+
+const PutOp = Type.Object(
   {
-    v: Type.Literal(1),
-    op: Type.Union([Type.Literal('put'), Type.Literal('delete')]),
+    op: Type.Literal('put'),
     key: Type.String({ minLength: 1 }),
-    value: Type.Optional(Type.String()),
-    version: Type.String({ pattern: '^(0|[1-9][0-9]{0,18})$' }),
-    writer: Type.String({ minLength: 1, maxLength: 64 }),
-    timestamp: Type.Integer({ minimum: 0 }),
+    value: Type.String(),
+    expiresAt: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },
 );
+const DeleteOp = Type.Object(
+  { op: Type.Literal('delete'), key: Type.String({ minLength: 1 }) },
+  { additionalProperties: false },
+);
+
+const MutationMessage = Type.Union([
+  Type.Object({ v: Type.Literal(1), ...PutOp.properties, ...Stamped, ...Condition }, { additionalProperties: false }),
+  Type.Object(
+    { v: Type.Literal(1), ...DeleteOp.properties, ...Stamped, ...Condition },
+    { additionalProperties: false },
+  ),
+]);
+
+const TxnMessage = Type.Object(
+  {
+    v: Type.Literal(1),
+    op: Type.Literal('txn'),
+    ...Stamped,
+    compares: Type.Array(
+      Type.Object({ key: Type.String({ minLength: 1 }), ...Condition }, { additionalProperties: false }),
+      { maxItems: 1024 },
+    ),
+    ops: Type.Array(Type.Union([PutOp, DeleteOp]), { minItems: 1, maxItems: 1024 }),
+  },
+  { additionalProperties: false },
+);
+
+export const WriteMessageSchema = Type.Union([MutationMessage, TxnMessage]);
 export type WriteMessage = Static<typeof WriteMessageSchema>;
 
 export const ChangeMessageSchema = Type.Object({
-  v: Type.Literal(1),
-  changes: Type.Array(
+  v: Type.Literal(2),
+  applied: Type.Array(MutationMessage),
+  settled: Type.Array(
     Type.Object({
-      ...WriteMessageSchema.properties,
-      outcome: Type.Union([Type.Literal('applied'), Type.Literal('superseded')]),
+      version: VersionString,
+      writer: Writer,
+      outcome: Type.Union([Type.Literal('applied'), Type.Literal('superseded'), Type.Literal('failed')]),
     }),
   ),
 });
 export type ChangeMessage = Static<typeof ChangeMessageSchema>;
 
-export type Outcome = 'applied' | 'superseded';
+/** What a consumer publishes after a commit. */
+export interface Changes {
+  readonly applied: readonly Mutation[];
+  readonly settled: readonly Settlement[];
+}
 
-export function encodeWrite(m: Mutation): Buffer {
-  return Buffer.from(JSON.stringify(toWire(m)), 'utf8');
+export function encodeWrite(write: Write): Buffer {
+  return Buffer.from(JSON.stringify(toWire(write)), 'utf8');
 }
 
 /** Decodes a `kv.writes` body; throws an Error saying what is wrong (the dead-letter reason). */
-export function decodeWrite(body: Buffer): Mutation {
+export function decodeWrite(body: Buffer): Write {
   return fromWire(parseChecked(body, WriteMessageSchema, 'write'));
 }
 
-export function encodeChanges(changes: ReadonlyArray<{ mutation: Mutation; outcome: Outcome }>): Buffer {
+export function encodeChanges(changes: Changes): Buffer {
   const message: ChangeMessage = {
-    v: 1,
-    changes: changes.map((c) => ({ ...toWire(c.mutation), outcome: c.outcome })),
+    v: 2,
+    applied: changes.applied.map((m) => mutationToWire({ ...m, condition: undefined })),
+    settled: changes.settled.map((s) => ({ version: s.version.toString(), writer: s.writer, outcome: s.outcome })),
   };
   return Buffer.from(JSON.stringify(message), 'utf8');
 }
 
-export function decodeChanges(body: Buffer): Array<{ mutation: Mutation; outcome: Outcome }> {
+export function decodeChanges(body: Buffer): Changes {
   const message = parseChecked(body, ChangeMessageSchema, 'change');
-  return message.changes.map(({ outcome, ...write }) => ({ mutation: fromWire(write), outcome }));
+  return {
+    applied: message.applied.map(mutationFromWire),
+    settled: message.settled.map((s) => ({
+      version: versionOf(s.version),
+      writer: s.writer,
+      outcome: s.outcome as ApplyOutcome,
+    })),
+  };
 }
 
-function toWire(m: Mutation): WriteMessage {
-  const base = { v: 1 as const, key: m.key, version: m.version.toString(), writer: m.writer, timestamp: m.timestamp };
-  return m.op === 'put' ? { ...base, op: 'put', value: m.value } : { ...base, op: 'delete' };
+function conditionToWire(c: Precondition | undefined): { ifVersion?: string; ifAbsent?: true } {
+  if (c === undefined) return {};
+  return 'absent' in c ? { ifAbsent: true } : { ifVersion: c.version.toString() };
 }
 
-function fromWire(w: WriteMessage): Mutation {
-  const version = parseVersion(w.version);
-  if (version === undefined) throw new Error(`version out of range: ${w.version}`);
-  const base = { key: w.key, version, writer: w.writer, timestamp: w.timestamp };
+function conditionFromWire(w: { ifVersion?: string; ifAbsent?: true }): Precondition | undefined {
+  if (w.ifVersion !== undefined && w.ifAbsent !== undefined) throw new Error('both ifVersion and ifAbsent given');
+  if (w.ifVersion !== undefined) return { version: versionOf(w.ifVersion) };
+  return w.ifAbsent ? { absent: true } : undefined;
+}
+
+function mutationToWire(m: Mutation): Static<typeof MutationMessage> {
+  const base = {
+    v: 1 as const,
+    key: m.key,
+    version: m.version.toString(),
+    writer: m.writer,
+    timestamp: m.timestamp,
+    ...conditionToWire(m.condition),
+  };
+  if (m.op === 'delete') return { ...base, op: 'delete' };
+  return { ...base, op: 'put', value: m.value, ...(m.expiresAt === undefined ? {} : { expiresAt: m.expiresAt }) };
+}
+
+function toWire(w: Write): WriteMessage {
+  if (w.op !== 'txn') return mutationToWire(w);
+  return {
+    v: 1,
+    op: 'txn',
+    version: w.version.toString(),
+    writer: w.writer,
+    timestamp: w.timestamp,
+    compares: w.compares.map((c) => ({ key: c.key, ...conditionToWire(c.condition) })),
+    ops: w.mutations.map((m) =>
+      m.op === 'delete'
+        ? { op: 'delete' as const, key: m.key }
+        : {
+            op: 'put' as const,
+            key: m.key,
+            value: m.value,
+            ...(m.expiresAt === undefined ? {} : { expiresAt: m.expiresAt }),
+          },
+    ),
+  };
+}
+
+function mutationFromWire(w: Static<typeof MutationMessage>): Mutation {
+  const condition = conditionFromWire(w);
+  const base = {
+    key: w.key,
+    version: versionOf(w.version),
+    writer: w.writer,
+    timestamp: w.timestamp,
+    ...(condition === undefined ? {} : { condition }),
+  };
   if (w.op === 'delete') return { ...base, op: 'delete' };
-  if (w.value === undefined) throw new Error('a put without a value');
-  return { ...base, op: 'put', value: w.value };
+  return { ...base, op: 'put', value: w.value, ...(w.expiresAt === undefined ? {} : { expiresAt: w.expiresAt }) };
 }
 
-function parseChecked<S extends typeof WriteMessageSchema | typeof ChangeMessageSchema>(
-  body: Buffer,
-  schema: S,
-  what: string,
-): Static<S> {
+function fromWire(w: WriteMessage): Write {
+  if (w.op !== 'txn') return mutationFromWire(w);
+  const stamp = { version: versionOf(w.version), writer: w.writer, timestamp: w.timestamp };
+  const compares = w.compares.map((c): KeyCondition => {
+    const condition = conditionFromWire(c);
+    if (condition === undefined) throw new Error(`compare on ${JSON.stringify(c.key)} has no condition`);
+    return { key: c.key, condition };
+  });
+  const mutations = w.ops.map(
+    (o): Mutation =>
+      o.op === 'delete'
+        ? { op: 'delete', key: o.key, ...stamp }
+        : {
+            op: 'put',
+            key: o.key,
+            value: o.value,
+            ...stamp,
+            ...(o.expiresAt === undefined ? {} : { expiresAt: o.expiresAt }),
+          },
+  );
+  return { op: 'txn', ...stamp, compares, mutations };
+}
+
+function versionOf(text: string): Version {
+  const version = parseVersion(text);
+  if (version === undefined) throw new Error(`version out of range: ${text}`);
+  return version;
+}
+
+function parseChecked<S extends TSchema>(body: Buffer, schema: S, what: string): Static<S> {
   let data: unknown;
   try {
     data = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));

@@ -35,6 +35,11 @@ export const dataPlaneConfigSpec = defineConfig({
     Type.Integer({ minimum: 0, maximum: 10_000_000, default: 10_000 }),
     'Recent changes kept so watchers can resume after a reconnect',
   ),
+  expirySweepMs: setting(
+    'KVERSE_EXPIRY_SWEEP_MS',
+    Type.Integer({ minimum: 10, maximum: 3_600_000, default: 1000 }),
+    'How often expired keys (TTL) are deleted, so watchers see the delete; reads hide them from the moment they expire',
+  ),
   watchBuffer: setting(
     'KVERSE_WATCH_BUFFER',
     Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1024 }),

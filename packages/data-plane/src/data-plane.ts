@@ -1,6 +1,6 @@
 import {
+  type ApplyOutcome,
   type ChangeListener,
-  compareStamps,
   decodeCursor,
   encodeCursor,
   type HybridClock,
@@ -8,12 +8,16 @@ import {
   type KvLimits,
   type KvReader,
   type KvRecord,
+  MAX_TXN_OPS,
   type Mutation,
+  type Precondition,
+  type Settlement,
   type Stamp,
   type Version,
   validateKey,
   validatePrefix,
   validateValue,
+  type Write,
 } from '@kverse/kv-core';
 import type { WatchFilter, WatchHub, WatchOptions, WatchSink, WatchSubscription } from './watch-hub.js';
 import type { WritePath } from './write-path.js';
@@ -22,10 +26,10 @@ import type { WritePath } from './write-path.js';
 export interface ChangeSource {
   onApplied(listener: ChangeListener): () => void;
   /**
-   * Writes settled without taking effect because a newer write of the key was already stored (asynchronous path
-   * only). They end `?wait=applied` waits but are not watch events.
+   * The outcome of every write applied elsewhere (asynchronous path only): ends `?wait=applied` waits. Absent on the
+   * embedded path, where `submit` itself returns the outcome.
    */
-  onSuperseded?(listener: ChangeListener): () => void;
+  onSettled?(listener: (settled: readonly Settlement[]) => void): () => void;
 }
 
 export interface DataPlaneParts {
@@ -41,13 +45,50 @@ export interface DataPlaneParts {
 export interface WriteOptions {
   /** Wait until the write is applied (read-your-writes), at most this long. */
   readonly waitAppliedMs?: number;
+  /**
+   * Apply only if this holds when the write is applied (`If-Match` / `If-None-Match: *`). On the asynchronous path
+   * the check happens in the consumer: without a wait the caller learns only that the write was queued.
+   */
+  readonly condition?: Precondition;
 }
+
+export interface PutOptions extends WriteOptions {
+  /** Time to live in whole seconds, 1..{@link MAX_TTL_SECONDS}: the key expires that long after the write. */
+  readonly ttlSeconds?: number;
+}
+
+/** Longest TTL a write may ask for: ten years. */
+export const MAX_TTL_SECONDS = 10 * 365 * 24 * 3600;
 
 export interface WriteResult {
   readonly key: string;
+  /** The version the write got: the key's new version once applied. */
   readonly version: Version;
   /** True when the write is known to be applied (always after a successful wait). */
   readonly applied: boolean;
+  /** When known: `applied`, or `superseded` (a newer write of the key was already stored — it wins). */
+  readonly outcome?: Exclude<ApplyOutcome, 'failed'>;
+  /** Set when the put had a TTL. */
+  readonly expiresAt?: number;
+}
+
+/** One operation of a transaction. */
+export type TxnOperation =
+  | { readonly op: 'put'; readonly key: string; readonly value: string; readonly ttlSeconds?: number }
+  | { readonly op: 'delete'; readonly key: string };
+
+export interface TxnRequest {
+  /** All must hold when the transaction is applied, or nothing is written (KV_ERR_PRECONDITION_FAILED). */
+  readonly compares?: ReadonlyArray<{ readonly key: string; readonly condition: Precondition }>;
+  /** 1..{@link MAX_TXN_OPS} puts and deletes of distinct keys, applied all together. */
+  readonly operations: readonly TxnOperation[];
+}
+
+export interface TxnResult {
+  /** The version every write of the transaction carries. */
+  readonly version: Version;
+  readonly applied: boolean;
+  readonly outcome?: Exclude<ApplyOutcome, 'failed'>;
 }
 
 export interface ListRequest {
@@ -62,7 +103,8 @@ export interface ListResult {
   readonly cursor?: string;
 }
 
-type Waiter = { readonly stamp: Stamp; readonly resolve: () => void };
+/** Largest number of keys in one bulk get. */
+export const MAX_BULK_KEYS = 1000;
 
 /**
  * The one data plane behind every front door (REST, gRPC): validates, stamps writes with a hybrid-logical-clock
@@ -70,13 +112,14 @@ type Waiter = { readonly stamp: Stamp; readonly resolve: () => void };
  * change stream. Front doors translate protocols only; every rule lives here.
  */
 export class DataPlane {
-  private readonly waiters = new Map<string, Waiter[]>();
+  /** `?wait=applied` waits by the stamp of the write they wait for. */
+  private readonly waiters = new Map<string, (outcome: ApplyOutcome) => void>();
   private readonly unsubscribe: Array<() => void>;
 
   constructor(private readonly parts: DataPlaneParts) {
     this.unsubscribe = [parts.changes.onApplied((changes) => this.onApplied(changes))];
-    const superseded = parts.changes.onSuperseded?.((writes) => this.settle(writes));
-    if (superseded) this.unsubscribe.push(superseded);
+    const settled = parts.changes.onSettled?.((s) => this.settle(s));
+    if (settled) this.unsubscribe.push(settled);
   }
 
   get limits(): KvLimits {
@@ -99,6 +142,20 @@ export class DataPlane {
     return record;
   }
 
+  /**
+   * Reads up to {@link MAX_BULK_KEYS} keys from one consistent view of the engine (not the cache): a transaction is
+   * wholly visible or not at all. Missing keys are undefined, in the order asked.
+   */
+  async getMany(keys: readonly string[]): Promise<Array<KvRecord | undefined>> {
+    if (keys.length > MAX_BULK_KEYS) {
+      throw new KvError('KV_ERR_INVALID_ARGUMENT', `a bulk get takes at most ${MAX_BULK_KEYS} keys`, {
+        details: { limit: MAX_BULK_KEYS },
+      });
+    }
+    for (const key of keys) validateKey(key, this.parts.limits);
+    return this.parts.reader.getMany(keys);
+  }
+
   async list(request: ListRequest): Promise<ListResult> {
     const prefix = request.prefix ?? '';
     validatePrefix(prefix, this.parts.limits);
@@ -115,18 +172,82 @@ export class DataPlane {
       : { records: page.records, cursor: encodeCursor(page.nextAfter) };
   }
 
-  put(key: string, value: string, options: WriteOptions = {}): Promise<WriteResult> {
+  /**
+   * Writes a value. With `condition`, the write is applied only if the condition holds at that moment; a failed
+   * condition is KV_ERR_PRECONDITION_FAILED when the outcome is known here (embedded path, or with a wait).
+   */
+  put(key: string, value: string, options: PutOptions = {}): Promise<WriteResult> {
     validateKey(key, this.parts.limits);
     validateValue(value, this.parts.limits);
-    const stamp = this.parts.clock.next();
-    return this.write({ op: 'put', key, value, ...stamp, timestamp: Date.now() }, options);
+    const stamp = this.stamp(options.condition);
+    const timestamp = Date.now();
+    const expiresAt = expiryOf(options.ttlSeconds, timestamp);
+    const condition = options.condition === undefined ? {} : { condition: options.condition };
+    const ttl = expiresAt === undefined ? {} : { expiresAt };
+    return this.write({ op: 'put', key, value, ...stamp, timestamp, ...condition, ...ttl }, key, options);
   }
 
-  /** Deletes a key. A key that does not exist is KV_ERR_NOT_FOUND (checked by a read before the delete is queued). */
+  /**
+   * Deletes a key. Without a condition, a key that does not exist is KV_ERR_NOT_FOUND (checked by a read before the
+   * delete is queued); with `{ version }` the check happens where the delete is applied, like a conditional put.
+   */
   async delete(key: string, options: WriteOptions = {}): Promise<WriteResult> {
-    await this.mustGet(key);
+    const { condition } = options;
+    if (condition === undefined) await this.mustGet(key);
+    else if ('absent' in condition) {
+      throw new KvError('KV_ERR_INVALID_ARGUMENT', 'a delete cannot require the key to be absent (If-None-Match)');
+    } else validateKey(key, this.parts.limits);
+    const stamp = this.stamp(condition);
+    const mutation: Mutation = {
+      op: 'delete',
+      key,
+      ...stamp,
+      timestamp: Date.now(),
+      ...(condition === undefined ? {} : { condition }),
+    };
+    return this.write(mutation, key, options);
+  }
+
+  /**
+   * Applies puts and deletes of distinct keys atomically, if every compare holds when the transaction is applied:
+   * all of them become visible at once, with one version, or none does (KV_ERR_PRECONDITION_FAILED).
+   */
+  async transact(request: TxnRequest, options: Omit<WriteOptions, 'condition'> = {}): Promise<TxnResult> {
+    const compares = request.compares ?? [];
+    const { operations } = request;
+    if (operations.length === 0 || operations.length > MAX_TXN_OPS || compares.length > MAX_TXN_OPS) {
+      throw new KvError(
+        'KV_ERR_INVALID_ARGUMENT',
+        `a transaction takes 1 to ${MAX_TXN_OPS} operations and at most ${MAX_TXN_OPS} compares`,
+        { details: { limit: MAX_TXN_OPS } },
+      );
+    }
+    const keys = new Set<string>();
+    for (const o of operations) {
+      validateKey(o.key, this.parts.limits);
+      if (o.op === 'put') validateValue(o.value, this.parts.limits);
+      else if (o.op !== 'delete') throw new KvError('KV_ERR_INVALID_ARGUMENT', 'an operation is a put or a delete');
+      if (keys.has(o.key)) {
+        throw new KvError('KV_ERR_INVALID_ARGUMENT', `a transaction writes ${JSON.stringify(o.key)} more than once`);
+      }
+      keys.add(o.key);
+    }
+    for (const c of compares) validateKey(c.key, this.parts.limits);
+    // Observe every compared version first, so the transaction's version is above each of them.
+    for (const c of compares) if ('version' in c.condition) this.parts.clock.observe(c.condition.version);
     const stamp = this.parts.clock.next();
-    return this.write({ op: 'delete', key, ...stamp, timestamp: Date.now() }, options);
+    const timestamp = Date.now();
+    const mutations = operations.map((o): Mutation => {
+      if (o.op === 'delete') return { op: 'delete', key: o.key, ...stamp, timestamp };
+      const expiresAt = expiryOf(o.ttlSeconds, timestamp);
+      return { op: 'put', key: o.key, value: o.value, ...stamp, timestamp, ...(expiresAt ? { expiresAt } : {}) };
+    });
+    const result = await this.write({ op: 'txn', ...stamp, timestamp, compares, mutations }, undefined, options);
+    return {
+      version: result.version,
+      applied: result.applied,
+      ...(result.outcome ? { outcome: result.outcome } : {}),
+    };
   }
 
   /** Starts a watch; see {@link WatchHub.watch}. */
@@ -142,64 +263,82 @@ export class DataPlane {
     await this.parts.writePath.close();
   }
 
-  private async write(mutation: Mutation, options: WriteOptions): Promise<WriteResult> {
+  /** A stamp above the version a condition names, so a write made after reading version v always sorts after v. */
+  private stamp(condition: Precondition | undefined): Stamp {
+    if (condition !== undefined && 'version' in condition) this.parts.clock.observe(condition.version);
+    return this.parts.clock.next();
+  }
+
+  private async write(write: Write, key: string | undefined, options: WriteOptions): Promise<WriteResult> {
     const wait = options.waitAppliedMs;
-    // Register before submitting: on the asynchronous path the change can be applied before submit() returns.
-    const applied = wait === undefined ? undefined : this.waitFor(mutation.key, mutation);
-    const result = await this.parts.writePath.submit(mutation);
-    const done = { key: mutation.key, version: mutation.version };
-    if (result.applied || applied === undefined) {
-      if (applied) this.dropWaiter(mutation.key, applied.waiter);
-      return { ...done, applied: result.applied };
+    const id = stampId(write);
+    let timer: NodeJS.Timeout | undefined;
+    // Register before submitting: on the asynchronous path the outcome can arrive before submit() returns.
+    const settled =
+      wait === undefined
+        ? undefined
+        : new Promise<ApplyOutcome | undefined>((resolve) => {
+            this.waiters.set(id, resolve);
+            timer = setTimeout(() => resolve(undefined), wait);
+          });
+    try {
+      let { outcome } = await this.parts.writePath.submit(write);
+      if (outcome === undefined && settled) {
+        outcome = await settled;
+        if (outcome === undefined) {
+          throw new KvError(
+            'KV_ERR_TIMEOUT',
+            `write accepted (version ${write.version}) but not applied within ${wait} ms`,
+            { details: { version: write.version.toString() } },
+          );
+        }
+      }
+      if (outcome === 'failed') {
+        throw new KvError(
+          'KV_ERR_PRECONDITION_FAILED',
+          write.op === 'txn'
+            ? 'a compare of the transaction did not hold; nothing was written'
+            : `the condition on ${JSON.stringify(key)} did not hold; nothing was written`,
+          { details: { version: write.version.toString() } },
+        );
+      }
+      const expiresAt = write.op === 'put' ? write.expiresAt : undefined;
+      return {
+        key: key ?? '',
+        version: write.version,
+        applied: outcome !== undefined,
+        ...(outcome === undefined ? {} : { outcome }),
+        ...(expiresAt === undefined ? {} : { expiresAt }),
+      };
+    } finally {
+      clearTimeout(timer);
+      this.waiters.delete(id);
     }
-    const ok = await Promise.race([applied.promise, sleep(wait ?? 0).then(() => false)]);
-    this.dropWaiter(mutation.key, applied.waiter);
-    if (!ok) {
-      throw new KvError(
-        'KV_ERR_TIMEOUT',
-        `write accepted (version ${mutation.version}) but not applied within ${wait} ms`,
-        {
-          details: { version: mutation.version.toString() },
-        },
-      );
-    }
-    return { ...done, applied: true };
-  }
-
-  private waitFor(key: string, stamp: Stamp): { promise: Promise<boolean>; waiter: Waiter } {
-    let waiter!: Waiter;
-    const promise = new Promise<boolean>((resolve) => {
-      waiter = { stamp: { version: stamp.version, writer: stamp.writer }, resolve: () => resolve(true) };
-    });
-    const list = this.waiters.get(key);
-    if (list) list.push(waiter);
-    else this.waiters.set(key, [waiter]);
-    return { promise, waiter };
-  }
-
-  private dropWaiter(key: string, waiter: Waiter): void {
-    const list = this.waiters.get(key);
-    if (!list) return;
-    const rest = list.filter((w) => w !== waiter);
-    if (rest.length === 0) this.waiters.delete(key);
-    else this.waiters.set(key, rest);
   }
 
   private onApplied(changes: readonly Mutation[]): void {
-    this.settle(changes);
+    for (const change of changes) this.parts.clock.observe(change.version);
     this.parts.hub.publish(changes);
   }
 
-  /** Ends the waits these settled writes satisfy. */
-  private settle(changes: readonly Mutation[]): void {
-    for (const change of changes) {
-      this.parts.clock.observe(change.version);
-      const list = this.waiters.get(change.key);
-      if (list) for (const w of list) if (compareStamps(change, w.stamp) >= 0) w.resolve();
+  /** Ends the waits of these settled writes. */
+  private settle(settled: readonly Settlement[]): void {
+    for (const s of settled) {
+      this.parts.clock.observe(s.version);
+      this.waiters.get(stampId(s))?.(s.outcome);
     }
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+function stampId(stamp: Stamp): string {
+  return `${stamp.version}/${stamp.writer}`;
+}
+
+/** The expiry time of a write with a TTL, after checking the TTL. */
+function expiryOf(ttlSeconds: number | undefined, timestamp: number): number | undefined {
+  if (ttlSeconds === undefined) return undefined;
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TTL_SECONDS) {
+    throw new KvError('KV_ERR_INVALID_ARGUMENT', `ttl must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS}`);
+  }
+  return timestamp + ttlSeconds * 1000;
 }

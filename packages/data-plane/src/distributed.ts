@@ -6,7 +6,13 @@ import { SqlEngine } from '@kverse/sql-engine';
 import { defaultWriterId } from './config.js';
 import { DataPlane } from './data-plane.js';
 import type { distributedConfigSpec } from './distributed-config.js';
-import { type DataPlaneConfig, type OpenedDataPlane, openEmbeddedDataPlane } from './embedded.js';
+import {
+  type DataPlaneConfig,
+  type OpenedDataPlane,
+  openConfiguredLogEngine,
+  openEmbeddedDataPlane,
+} from './embedded.js';
+import { ExpirySweeper } from './expiry-sweeper.js';
 import { LocalWritePath } from './local-write-path.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -49,9 +55,7 @@ export async function openDistributedDataPlane(
       engine = sql;
       readiness.push({ name: 'database', required: true, check: () => ping(sql) });
     } else {
-      const embedded = await openEmbeddedDataPlane(config, logger);
-      await embedded.dataPlane.close();
-      engine = embedded.engine;
+      engine = await openConfiguredLogEngine(config, logger);
     }
     closers.push(() => engine.close());
 
@@ -66,6 +70,7 @@ export async function openDistributedDataPlane(
 
     const offCache =
       !services.amqpUrl && cache ? engine.onApplied((applied) => void cache.applyChanges(applied)) : () => {};
+    const clock = new HybridClock({ writer: config.writerId ?? defaultWriterId() });
     let writePath: AmqpWritePath | LocalWritePath;
     let changes: AmqpChangeSource | KvEngine;
     if (services.amqpUrl) {
@@ -87,13 +92,22 @@ export async function openDistributedDataPlane(
         },
       );
     } else {
-      writePath = new LocalWritePath(engine);
+      const local = new LocalWritePath(engine);
+      writePath = local;
       changes = engine;
       // Writes applied in this process keep the cache in step themselves.
       if (cache) closers.unshift(async () => offCache());
+      // So does expiry; with AMQP_URL the consumers sweep.
+      const sweeper = new ExpirySweeper({
+        engine,
+        clock,
+        submit: (write) => local.submit(write),
+        intervalMs: config.expirySweepMs,
+        logger: logger.child({ component: 'expiry' }),
+      }).start();
+      closers.unshift(() => sweeper.stop());
     }
 
-    const clock = new HybridClock({ writer: config.writerId ?? defaultWriterId() });
     const dataPlane = new DataPlane({
       reader: cache ?? engine,
       writePath,

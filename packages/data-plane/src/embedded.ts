@@ -3,6 +3,7 @@ import { openLogEngine } from '@kverse/log-engine';
 import type { ConfigOf, Logger, ReadinessCheck } from '@kverse/runtime';
 import { type dataPlaneConfigSpec, defaultWriterId } from './config.js';
 import { DataPlane } from './data-plane.js';
+import { ExpirySweeper } from './expiry-sweeper.js';
 import { LocalWritePath } from './local-write-path.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -22,11 +23,7 @@ export interface OpenedDataPlane {
  * path, and the engine's own change notifications as the change stream.
  */
 export async function openEmbeddedDataPlane(config: DataPlaneConfig, logger: Logger): Promise<OpenedDataPlane> {
-  const engine = await openLogEngine({
-    dir: config.dataDir,
-    sync: config.fsync,
-    logger: logger.child({ component: 'log-engine' }),
-  });
+  const engine = await openConfiguredLogEngine(config, logger);
   const writePath = new LocalWritePath(engine);
   const clock = new HybridClock({ writer: config.writerId ?? defaultWriterId() });
   const hub = new WatchHub({ retention: config.watchRetention, maxPending: config.watchBuffer });
@@ -38,14 +35,27 @@ export async function openEmbeddedDataPlane(config: DataPlaneConfig, logger: Log
     clock,
     limits: { ...DEFAULT_LIMITS, maxKeyBytes: config.maxKeyBytes, maxValueBytes: config.maxValueBytes },
   });
+  const sweeper = new ExpirySweeper({
+    engine,
+    clock,
+    submit: (write) => writePath.submit(write),
+    intervalMs: config.expirySweepMs,
+    logger: logger.child({ component: 'expiry' }),
+  }).start();
   logger.info({ dataDir: config.dataDir, fsync: config.fsync, writer: clock.writer }, 'embedded data plane open');
   return {
     dataPlane,
     engine,
     readiness: [{ name: 'log-engine', required: true, check: () => writePath.health() }],
     async close() {
+      await sweeper.stop();
       await dataPlane.close();
       await engine.close();
     },
   };
+}
+
+/** The log engine in `config.dataDir`, as the data plane configures it. */
+export function openConfiguredLogEngine(config: DataPlaneConfig, logger: Logger): Promise<KvEngine> {
+  return openLogEngine({ dir: config.dataDir, sync: config.fsync, logger: logger.child({ component: 'log-engine' }) });
 }

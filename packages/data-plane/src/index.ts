@@ -3,6 +3,7 @@ export * from './data-plane.js';
 export * from './distributed.js';
 export * from './distributed-config.js';
 export * from './embedded.js';
+export * from './expiry-sweeper.js';
 export * from './from-env.js';
 export * from './local-write-path.js';
 export * from './watch-hub.js';

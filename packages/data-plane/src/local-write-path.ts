@@ -1,8 +1,8 @@
-import { type KvEngine, KvError, type Mutation } from '@kverse/kv-core';
+import { type KvEngine, KvError, type Write } from '@kverse/kv-core';
 import type { SubmitResult, WritePath, WritePathHealth } from './write-path.js';
 
 interface Pending {
-  readonly mutation: Mutation;
+  readonly write: Write;
   readonly resolve: (result: SubmitResult) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -30,14 +30,14 @@ export class LocalWritePath implements WritePath {
     this.maxBatch = options.maxBatch ?? 512;
   }
 
-  submit(mutation: Mutation): Promise<SubmitResult> {
+  submit(write: Write): Promise<SubmitResult> {
     if (this.closed) {
       return Promise.reject(
         new KvError('KV_ERR_SHUTTING_DOWN', 'the server is shutting down', { retryAfterSeconds: 1 }),
       );
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ mutation, resolve, reject });
+      this.queue.push({ write, resolve, reject });
       this.draining ??= this.drain();
     });
   }
@@ -52,14 +52,15 @@ export class LocalWritePath implements WritePath {
   }
 
   private async drain(): Promise<void> {
-    // Yield once so writes issued in the same tick join the first batch.
-    await Promise.resolve();
+    // Wait for the rest of this event-loop turn, so writes arriving in the same round of I/O callbacks (many
+    // connections' requests read together) join the first batch and share its fsync.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.queue.length > 0) {
       const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
       this.queue = this.queue.length <= this.maxBatch ? [] : this.queue.slice(this.maxBatch);
       try {
-        await this.engine.apply(batch.map((p) => p.mutation));
-        for (const p of batch) p.resolve({ applied: true });
+        const outcomes = await this.engine.apply(batch.map((p) => p.write));
+        for (const [i, p] of batch.entries()) p.resolve({ outcome: outcomes[i] ?? 'superseded' });
       } catch (err) {
         for (const p of batch) p.reject(err);
       }

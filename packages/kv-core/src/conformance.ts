@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { describeConditions } from './conformance/conditions.js';
 import type { ConformanceOptions, EngineFactory } from './conformance/harness.js';
 import { describeLifecycle } from './conformance/lifecycle.js';
 import { describeListing } from './conformance/listing.js';
@@ -23,8 +24,10 @@ export type { ConformanceOptions, EngineFactory, EngineHarness } from './conform
  *
  * Covers: get/put/delete as tombstones (older deletes do not remove, older puts do not resurrect), writer
  * tie-breaks, batches, redelivery, order independence, listing by prefix in UTF-8 byte order with `after`/`limit`
- * paging, `onApplied`, `purgeTombstones`, `createdAt`/`updatedAt`, durability across reopen, concurrency, close —
- * and a property-based test of random operation sequences against an in-memory model.
+ * paging, `onApplied`, `purgeTombstones`, `createdAt`/`updatedAt`, durability across reopen, concurrency, close,
+ * conditional writes (including racing writers on one version), TTL and `listExpired`, transactions (all or nothing,
+ * never partially visible to `getMany`) — and a property-based test of random operation sequences, conditions and
+ * transactions included, against an in-memory model.
  */
 export function describeEngineConformance(
   name: string,
@@ -33,6 +36,7 @@ export function describeEngineConformance(
 ): void {
   describe(`KvEngine conformance: ${name}`, () => {
     describeWrites(factory, options);
+    describeConditions(factory, options);
     describeListing(factory);
     describeLifecycle(factory, options);
     describeModel(factory, options);

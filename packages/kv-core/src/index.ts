@@ -1,3 +1,4 @@
+export * from './apply-rules.js';
 export * from './engine.js';
 export * from './errors.js';
 export * from './hlc.js';

@@ -1,7 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import {
+  type ApplyOutcome,
   type ChangeListener,
   DEFAULT_LIMITS,
+  decideMutation,
+  decideTransaction,
   type KvEngine,
   KvError,
   type KvLimits,
@@ -9,13 +12,14 @@ import {
   type ListOptions,
   type ListPage,
   type Mutation,
+  type Write,
 } from '@kverse/kv-core';
 import { createLogger, type Logger } from '@kverse/runtime';
 import { DirLock } from './dir-lock.js';
 import { GroupCommit } from './group-commit.js';
-import { type MemTable, nextEntry, type TableEntry } from './memtable.js';
+import { entryAfter, type MemTable, stateOf, type TableEntry } from './memtable.js';
 import { LogEngineMetrics } from './metrics.js';
-import { validateMutation } from './mutation-check.js';
+import { validateForLog } from './mutation-check.js';
 import type { LogEngineOptions, LogEngineStats, SyncMode } from './options.js';
 import { recover } from './recovery.js';
 import { SnapshotScheduler } from './snapshot-scheduler.js';
@@ -28,17 +32,17 @@ const MIB = 1024 * 1024;
 const MAX_GROUP_BYTES = 16 * MIB;
 
 type Request =
-  | { readonly kind: 'apply'; readonly batch: readonly Mutation[]; readonly bytes: number }
+  | { readonly kind: 'apply'; readonly batch: readonly Write[]; readonly bytes: number }
   | { readonly kind: 'purge'; readonly before: number }
   | { readonly kind: 'snapshot' };
-type Outcome = boolean[] | number | undefined;
+type Outcome = ApplyOutcome[] | number | undefined;
 
 /** A group written to the log, waiting for its fsync before it is installed. */
 interface Prepared {
   /** Each key's final entry after the group. */
   readonly entries: Map<string, TableEntry>;
-  /** Per request: which of its mutations took effect, and those mutations (for onApplied). */
-  readonly results: boolean[][];
+  /** Per request: the outcome of each of its writes, and the mutations that took effect (for onApplied). */
+  readonly results: ApplyOutcome[][];
   readonly applied: Mutation[][];
   readonly count: number;
 }
@@ -124,20 +128,32 @@ export class LogEngine implements KvEngine {
 
   async get(key: string): Promise<KvRecord | undefined> {
     this.assertOpen();
-    return this.table.get(key);
+    return this.table.get(key, Date.now());
+  }
+
+  /** One synchronous pass over the table, which installs a whole commit group at once: a consistent view. */
+  async getMany(keys: readonly string[]): Promise<Array<KvRecord | undefined>> {
+    this.assertOpen();
+    const now = Date.now();
+    return keys.map((key) => this.table.get(key, now));
   }
 
   async list(options: ListOptions): Promise<ListPage> {
     this.assertOpen();
-    return this.table.list(options);
+    return this.table.list(options, Date.now());
   }
 
-  async apply(batch: readonly Mutation[]): Promise<boolean[]> {
+  async listExpired(now: number, limit: number): Promise<KvRecord[]> {
+    this.assertOpen();
+    return this.table.expired(now, limit);
+  }
+
+  async apply(batch: readonly Write[]): Promise<ApplyOutcome[]> {
     this.assertWritable();
     let bytes = 0;
-    for (const m of batch) bytes += validateMutation(m, this.limits);
+    for (const w of batch) bytes += validateForLog(w, this.limits);
     if (batch.length === 0) return [];
-    return (await this.commits.submit({ kind: 'apply', batch, bytes })) as boolean[];
+    return (await this.commits.submit({ kind: 'apply', batch, bytes })) as ApplyOutcome[];
   }
 
   onApplied(listener: ChangeListener): () => void {
@@ -200,23 +216,37 @@ export class LogEngine implements KvEngine {
     if (this.failure) throw this.failure;
   }
 
-  /** Decides a group against the table and the unsynced groups before it, and writes what took effect. */
-  private prepare(group: ReadonlyArray<{ readonly batch: readonly Mutation[] }>): Prepared {
+  /**
+   * Decides a group against the table and the unsynced groups before it, and writes what took effect as ONE log
+   * record, so a transaction is replayed wholly or (torn tail) not at all.
+   */
+  private prepare(group: ReadonlyArray<{ readonly batch: readonly Write[] }>): Prepared {
     const entries = new Map<string, TableEntry>();
+    const current = (key: string): TableEntry | undefined =>
+      entries.get(key) ?? this.unsynced.get(key) ?? this.table.entry(key);
+    const now = Date.now();
     const applied: Mutation[][] = [];
     const taken: Mutation[] = [];
     const results = group.map(({ batch }) => {
       const mine: Mutation[] = [];
-      const flags = batch.map((m) => {
-        const next = nextEntry(m, entries.get(m.key) ?? this.unsynced.get(m.key) ?? this.table.entry(m.key));
-        if (next === undefined) return false;
-        entries.set(m.key, next);
-        mine.push(m);
-        return true;
+      const outcomes = batch.map((w): ApplyOutcome => {
+        let outcome: ApplyOutcome;
+        let effective: readonly Mutation[];
+        if (w.op === 'txn') {
+          ({ outcome, effective } = decideTransaction(w, (key) => stateOf(current(key)), now));
+        } else {
+          outcome = decideMutation(w, stateOf(current(w.key)), now);
+          effective = outcome === 'applied' ? [w] : [];
+        }
+        for (const m of effective) {
+          entries.set(m.key, entryAfter(m, current(m.key)));
+          mine.push(m);
+        }
+        return outcome;
       });
       taken.push(...mine);
       applied.push(mine);
-      return flags;
+      return outcomes;
     });
     if (taken.length > 0) {
       const frame = encodeMutations(taken);
@@ -237,7 +267,7 @@ export class LogEngine implements KvEngine {
   }
 
   /** Installs a group once durable and tells the listeners. */
-  private finish(prepared: Prepared): boolean[][] {
+  private finish(prepared: Prepared): ApplyOutcome[][] {
     for (const [key, entry] of prepared.entries) {
       this.table.install(key, entry);
       // A later unsynced group may have superseded this entry; keep that one.

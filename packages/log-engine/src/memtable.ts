@@ -2,11 +2,14 @@ import { createRequire } from 'node:module';
 import {
   compareKeys,
   isNewer,
+  isPresent,
   KvError,
   type KvRecord,
+  keepsCreatedAt,
   type ListOptions,
   type ListPage,
   type Mutation,
+  type StoredState,
   type Version,
 } from '@kverse/kv-core';
 import type * as SortedBtree from 'sorted-btree';
@@ -29,15 +32,19 @@ export interface TableEntry {
   readonly createdAt: number;
   /** Timestamp of the mutation that produced this entry (for a tombstone: when the delete was issued). */
   readonly updatedAt: number;
+  /** Live entries with a TTL: when the key expires (ms since the epoch). */
+  readonly expiresAt?: number | undefined;
 }
 
-/**
- * The entry `mutation` turns `current` into, or undefined when it does not take effect because `current` (live or
- * tombstone) has an equal or newer stamp. This is the one place the "newest stamp wins" rule lives; commit and
- * replay both use it, so replaying a record twice changes nothing.
- */
-export function nextEntry(mutation: Mutation, current: TableEntry | undefined): TableEntry | undefined {
-  if (!isNewer(mutation, current)) return undefined;
+/** An entry as the apply rules of `@kverse/kv-core` see it. */
+export function stateOf(entry: TableEntry | undefined): StoredState | undefined {
+  return entry === undefined
+    ? undefined
+    : { version: entry.version, writer: entry.writer, live: entry.value !== undefined, expiresAt: entry.expiresAt };
+}
+
+/** The entry `mutation` turns `current` into, once the apply rules decided it takes effect. */
+export function entryAfter(mutation: Mutation, current: TableEntry | undefined): TableEntry {
   if (mutation.op === 'delete') {
     return {
       value: undefined,
@@ -47,15 +54,20 @@ export function nextEntry(mutation: Mutation, current: TableEntry | undefined): 
       updatedAt: mutation.timestamp,
     };
   }
-  const live = current !== undefined && current.value !== undefined;
   return {
     value: mutation.value,
     version: mutation.version,
     writer: mutation.writer,
-    createdAt: live ? current.createdAt : mutation.timestamp,
+    createdAt:
+      current !== undefined && keepsCreatedAt(mutation, stateOf(current)) ? current.createdAt : mutation.timestamp,
     updatedAt: mutation.timestamp,
+    expiresAt: mutation.expiresAt,
   };
 }
+
+/** Keys with a TTL, ordered by expiry time then key. */
+type ExpiryKey = readonly [number, string];
+const compareExpiry = (a: ExpiryKey, b: ExpiryKey): number => a[0] - b[0] || compareKeys(a[1], b[1]);
 
 /** Read-only view of a table: what a snapshot writer gets, so it cannot change what it saves. */
 export interface TableView {
@@ -71,6 +83,8 @@ export class MemTable implements TableView {
   private readonly tree: BTree<string, TableEntry> = new BTree<string, TableEntry>(undefined, compareKeys);
   // Tombstone keys, so purging does not scan live keys.
   private readonly tombstones = new Set<string>();
+  // Live keys with a TTL, for the expiry sweep.
+  private readonly expiring: BTree<ExpiryKey, undefined> = new BTree<ExpiryKey, undefined>(undefined, compareExpiry);
 
   get size(): number {
     return this.tree.size;
@@ -85,25 +99,40 @@ export class MemTable implements TableView {
     return this.tree.get(key);
   }
 
-  /** The live record of `key`. */
-  get(key: string): KvRecord | undefined {
+  /** The record of `key` if it is present (live and not expired) at `now`. */
+  get(key: string, now: number): KvRecord | undefined {
     const e = this.tree.get(key);
-    return e?.value === undefined ? undefined : toRecord(key, e);
+    return e !== undefined && isPresent(stateOf(e), now) ? toRecord(key, e) : undefined;
   }
 
-  /** Sets `key`'s entry (which must come from {@link nextEntry}). */
+  /** Sets `key`'s entry (which must come from {@link entryAfter}). */
   install(key: string, entry: TableEntry): void {
+    const before = this.tree.get(key);
+    if (before?.expiresAt !== undefined) this.expiring.delete([before.expiresAt, key]);
     this.tree.set(key, entry);
     if (entry.value === undefined) this.tombstones.add(key);
     else this.tombstones.delete(key);
+    if (entry.expiresAt !== undefined) this.expiring.set([entry.expiresAt, key], undefined);
   }
 
-  /** Applies a mutation if its stamp wins; returns whether it did. Used by recovery. */
+  /** Applies a mutation if its stamp wins; returns whether it did. Used by recovery, where the log holds only writes
+   * that took effect (their conditions were decided before logging), so only the stamp decides. */
   applyMutation(mutation: Mutation): boolean {
-    const next = nextEntry(mutation, this.tree.get(mutation.key));
-    if (next === undefined) return false;
-    this.install(mutation.key, next);
+    const current = this.tree.get(mutation.key);
+    if (!isNewer(mutation, current)) return false;
+    this.install(mutation.key, entryAfter(mutation, current));
     return true;
+  }
+
+  /** Live keys expired at `now`, oldest expiry first, at most `limit`. */
+  expired(now: number, limit: number): KvRecord[] {
+    const out: KvRecord[] = [];
+    for (const [[at, key]] of this.expiring.entries()) {
+      if (at > now || out.length >= limit) break;
+      const e = this.tree.get(key);
+      if (e !== undefined && e.value !== undefined) out.push(toRecord(key, e));
+    }
+    return out;
   }
 
   /** Keys of tombstones of deletes issued before `before` (ms since epoch). */
@@ -126,8 +155,8 @@ export class MemTable implements TableView {
     return keys.length;
   }
 
-  /** A page of live records, see {@link ListOptions}. */
-  list(options: ListOptions): ListPage {
+  /** A page of records present at `now`, see {@link ListOptions}. */
+  list(options: ListOptions, now: number): ListPage {
     const { prefix = '', after, limit } = options;
     if (!Number.isSafeInteger(limit) || limit < 1) {
       throw new KvError('KV_ERR_INVALID_ARGUMENT', `list limit must be an integer of at least 1, got ${limit}`);
@@ -138,7 +167,7 @@ export class MemTable implements TableView {
     for (const [key, e] of this.tree.entries(resume ? after : prefix)) {
       if (resume && key === after) continue;
       if (!key.startsWith(prefix)) break;
-      if (e.value === undefined) continue;
+      if (e.value === undefined || (e.expiresAt !== undefined && e.expiresAt <= now)) continue;
       if (records.length === limit) return { records, nextAfter: records[limit - 1]?.key };
       records.push(toRecord(key, e));
     }
@@ -168,5 +197,6 @@ function toRecord(key: string, e: TableEntry): KvRecord {
     writer: e.writer,
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
+    ...(e.expiresAt === undefined ? {} : { expiresAt: e.expiresAt }),
   };
 }

@@ -23,8 +23,8 @@ import { snapshotName } from './wal-segments.js';
  * magic "KVSNAP01", then framed records (wal-format.ts):
  *   Header   u8 type=3, f64 seq            (replay resumes at segment seq)
  *   Entries  u8 type=4, u32 count, count × entry      (as many as needed, ~1 MiB each)
- *     entry  str key, u8 kind (1 live, 2 tombstone), i64 version, str writer, f64 createdAt, f64 updatedAt,
- *            [live] str value
+ *     entry  str key, u8 kind (1 live, 2 tombstone, 3 live with expiry), i64 version, str writer, f64 createdAt,
+ *            f64 updatedAt, [live] str value, [live with expiry] f64 expiresAt
  *   Footer   u8 type=5, f64 total entries  (a snapshot without it is incomplete)
  * ```
  * Written to `<name>.tmp`, fsynced, renamed into place and the directory fsynced, so a `.snap` file is always
@@ -33,24 +33,23 @@ import { snapshotName } from './wal-segments.js';
 
 const KIND_LIVE = 1;
 const KIND_TOMBSTONE = 2;
+const KIND_EXPIRING = 3;
 const CHUNK_BYTES = 1024 * 1024;
 
 function entryBytes(key: string, e: TableEntry): number {
   const fixed = stringBytes(key) + 1 + 8 + stringBytes(e.writer) + 8 + 8;
-  return e.value === undefined ? fixed : fixed + stringBytes(e.value);
+  if (e.value === undefined) return fixed;
+  return fixed + stringBytes(e.value) + (e.expiresAt === undefined ? 0 : 8);
 }
 
 function encodeChunk(batch: ReadonlyArray<[string, TableEntry]>, bytes: number): Buffer {
   const frame = allocFrame(1 + 4 + bytes);
   const w = new BinaryWriter(frame, FRAME_HEADER_BYTES).u8(RecordType.SnapshotEntries).u32(batch.length);
   for (const [key, e] of batch) {
-    w.string(key)
-      .u8(e.value === undefined ? KIND_TOMBSTONE : KIND_LIVE)
-      .i64(e.version)
-      .string(e.writer)
-      .f64(e.createdAt)
-      .f64(e.updatedAt);
+    const kind = e.value === undefined ? KIND_TOMBSTONE : e.expiresAt === undefined ? KIND_LIVE : KIND_EXPIRING;
+    w.string(key).u8(kind).i64(e.version).string(e.writer).f64(e.createdAt).f64(e.updatedAt);
     if (e.value !== undefined) w.string(e.value);
+    if (e.value !== undefined && e.expiresAt !== undefined) w.f64(e.expiresAt);
   }
   return sealFrame(frame);
 }
@@ -151,9 +150,15 @@ function readEntries(r: BinaryReader, table: MemTable): number {
     const writer = r.string();
     const createdAt = r.f64();
     const updatedAt = r.f64();
-    if (kind !== KIND_LIVE && kind !== KIND_TOMBSTONE) throw new MalformedPayloadError(`unknown entry kind ${kind}`);
-    const value = kind === KIND_LIVE ? r.string() : undefined;
-    table.install(key, { value, version, writer, createdAt, updatedAt });
+    if (kind === KIND_TOMBSTONE) {
+      table.install(key, { value: undefined, version, writer, createdAt, updatedAt });
+    } else if (kind === KIND_LIVE || kind === KIND_EXPIRING) {
+      const value = r.string();
+      const expiresAt = kind === KIND_EXPIRING ? r.f64() : undefined;
+      table.install(key, { value, version, writer, createdAt, updatedAt, expiresAt });
+    } else {
+      throw new MalformedPayloadError(`unknown entry kind ${kind}`);
+    }
   }
   return count;
 }

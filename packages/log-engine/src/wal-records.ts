@@ -7,14 +7,17 @@ import { allocFrame, FRAME_HEADER_BYTES, RecordType, sealFrame } from './wal-for
  *
  * ```
  * Mutations  u8 type=1, u32 count, count × mutation
- *   mutation u8 op (1 put, 2 delete), i64 version, f64 timestamp, str writer, str key, [put] str value
+ *   mutation u8 op (1 put, 2 delete, 3 put with expiry), i64 version, f64 timestamp, str writer, str key,
+ *            [put] str value, [put with expiry] f64 expiresAt
  * Purge      u8 type=2, f64 before
  * ```
- * `str` is a u32 byte length followed by UTF-8 bytes.
+ * `str` is a u32 byte length followed by UTF-8 bytes. Only mutations that took effect are logged, so conditions are
+ * not: they were decided before the record was written.
  */
 
 const OP_PUT = 1;
 const OP_DELETE = 2;
+const OP_PUT_EXPIRING = 3;
 
 /** A decoded WAL record. */
 export type WalRecord =
@@ -28,7 +31,8 @@ export function isWalRecordType(type: number): boolean {
 
 function mutationBytes(m: Mutation): number {
   const fixed = 1 + 8 + 8 + stringBytes(m.writer) + stringBytes(m.key);
-  return m.op === 'put' ? fixed + stringBytes(m.value) : fixed;
+  if (m.op === 'delete') return fixed;
+  return fixed + stringBytes(m.value) + (m.expiresAt === undefined ? 0 : 8);
 }
 
 /** A sealed frame holding the mutations, ready to append. */
@@ -38,12 +42,10 @@ export function encodeMutations(mutations: readonly Mutation[]): Buffer {
   const frame = allocFrame(size);
   const w = new BinaryWriter(frame, FRAME_HEADER_BYTES).u8(RecordType.Mutations).u32(mutations.length);
   for (const m of mutations) {
-    w.u8(m.op === 'put' ? OP_PUT : OP_DELETE)
-      .i64(m.version)
-      .f64(m.timestamp)
-      .string(m.writer)
-      .string(m.key);
+    const op = m.op === 'delete' ? OP_DELETE : m.expiresAt === undefined ? OP_PUT : OP_PUT_EXPIRING;
+    w.u8(op).i64(m.version).f64(m.timestamp).string(m.writer).string(m.key);
     if (m.op === 'put') w.string(m.value);
+    if (m.op === 'put' && m.expiresAt !== undefined) w.f64(m.expiresAt);
   }
   return sealFrame(frame);
 }
@@ -74,7 +76,10 @@ export function decodeWalRecord(payload: Buffer): WalRecord {
     const writer = r.string();
     const key = r.string();
     if (op === OP_PUT) mutations.push({ op: 'put', key, value: r.string(), version, writer, timestamp });
-    else if (op === OP_DELETE) mutations.push({ op: 'delete', key, version, writer, timestamp });
+    else if (op === OP_PUT_EXPIRING) {
+      const value = r.string();
+      mutations.push({ op: 'put', key, value, version, writer, timestamp, expiresAt: r.f64() });
+    } else if (op === OP_DELETE) mutations.push({ op: 'delete', key, version, writer, timestamp });
     else throw new MalformedPayloadError(`unknown mutation op ${op}`);
   }
   r.end();

@@ -48,7 +48,7 @@ describe('snapshots', () => {
     await engine.close();
     expect(await files()).toEqual([snapshotName(2), segmentName(2)]);
     const reopened = await openLogEngine({ dir, logger: silent() });
-    expect(await reopened.apply([put('k', 3)])).toEqual([false]);
+    expect(await reopened.apply([put('k', 3)])).toEqual(['superseded']);
     expect(await reopened.get('k')).toBeUndefined();
     await reopened.close();
   });

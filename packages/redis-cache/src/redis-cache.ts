@@ -27,6 +27,14 @@ export interface RedisCacheOptions {
   readonly logger: Logger;
 }
 
+/** The `p` field of a live cache entry (see versioned-set.ts). */
+interface CachedPayload {
+  value: string;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt?: number;
+}
+
 type VersionedRedis = Redis & {
   kvVersionedSet(
     key: string,
@@ -112,7 +120,9 @@ export class RedisCache implements KvReader {
     if (entry?.v !== undefined && entry.w !== undefined && entry.t !== '2') {
       this.results.inc({ result: 'hit' });
       if (entry.t === '1') return undefined;
-      const p = JSON.parse(entry.p ?? '{}') as { value: string; createdAt: number; updatedAt: number };
+      const p = JSON.parse(entry.p ?? '{}') as CachedPayload;
+      // The entry's Redis TTL ends no later than the key's expiry, but clocks tick between the two checks.
+      if (p.expiresAt !== undefined && p.expiresAt <= Date.now()) return undefined;
       return {
         key,
         value: p.value,
@@ -120,6 +130,7 @@ export class RedisCache implements KvReader {
         writer: entry.w,
         createdAt: p.createdAt,
         updatedAt: p.updatedAt,
+        ...(p.expiresAt === undefined ? {} : { expiresAt: p.expiresAt }),
       };
     }
     this.results.inc({ result: 'miss' });
@@ -128,14 +139,28 @@ export class RedisCache implements KvReader {
     return record;
   }
 
+  /** Straight from the engine: one consistent view, which entries cached at different times would not give. */
+  getMany(keys: readonly string[]): Promise<Array<KvRecord | undefined>> {
+    return this.engine.getMany(keys);
+  }
+
   list(options: ListOptions): Promise<ListPage> {
     return this.engine.list(options);
   }
 
-  /** Stores a record read from the engine, unless the cache already holds a newer stamp of the key. */
+  /**
+   * Stores a record read from the engine, unless the cache already holds a newer stamp of the key. A key with a TTL
+   * is cached no longer than it lives.
+   */
   async fill(record: KvRecord): Promise<boolean> {
-    const payload = JSON.stringify({ value: record.value, createdAt: record.createdAt, updatedAt: record.updatedAt });
-    return this.set(record.key, record, '0', payload, this.ttlMs);
+    const payload: CachedPayload = { value: record.value, createdAt: record.createdAt, updatedAt: record.updatedAt };
+    let ttl = this.ttlMs;
+    if (record.expiresAt !== undefined) {
+      ttl = Math.min(ttl, Math.floor(record.expiresAt - Date.now()));
+      if (ttl <= 0) return false;
+      payload.expiresAt = record.expiresAt;
+    }
+    return this.set(record.key, record, '0', JSON.stringify(payload), ttl);
   }
 
   /**

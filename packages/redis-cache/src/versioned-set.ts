@@ -7,7 +7,7 @@
  * | `v`   | version, decimal string (no leading zeros)                     |
  * | `w`   | writer id (tie-breaker)                                        |
  * | `t`   | `0` live, `1` tombstone (deleted at this stamp), `2` marker: a write at this stamp was applied, value not cached |
- * | `p`   | JSON `{value, createdAt, updatedAt}` of a live record          |
+ * | `p`   | JSON `{value, createdAt, updatedAt, expiresAt?}` of a live record |
  *
  * The script writes only when the new stamp `(version, writer)` is strictly newer than the stored one, so an older
  * value can never replace a newer one, whatever order fills and updates run in. Versions are compared as decimal

@@ -1,48 +1,85 @@
-import { compareKeys, compareStamps, type Mutation, type Stamp } from '@kverse/kv-core';
+import {
+  type ApplyOutcome,
+  compareKeys,
+  decideMutation,
+  decideTransaction,
+  keepsCreatedAt,
+  type Mutation,
+  type StoredState,
+  type Write,
+} from '@kverse/kv-core';
 
-/** A key's stored row as far as applying mutations is concerned. */
-export interface PriorRow extends Stamp {
-  readonly deleted: boolean;
+/** A key's stored row as far as applying writes is concerned. */
+export interface PriorRow extends StoredState {
   readonly createdAt: number;
 }
 
 /** The row a key ends with after a batch: what the single multi-row upsert writes. */
-export interface PlannedRow extends Stamp {
+export interface PlannedRow {
   readonly key: string;
   readonly value: string;
+  readonly version: bigint;
+  readonly writer: string;
   readonly deleted: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
+  readonly expiresAt: number | undefined;
 }
 
 export interface BatchPlan {
   /** One row per key whose state changes, in key order (a fixed lock order, so concurrent batches do not deadlock). */
   readonly rows: readonly PlannedRow[];
-  /** Per mutation of the batch, whether it takes effect. */
-  readonly results: boolean[];
+  /** Per write of the batch, its outcome. */
+  readonly outcomes: ApplyOutcome[];
+  /** Per write, the mutations that take effect (in batch order). */
+  readonly effective: ReadonlyArray<readonly Mutation[]>;
 }
 
 /**
- * Folds a batch onto the stored rows exactly as if its mutations were applied one by one, in batch order: a mutation
- * takes effect when its stamp is newer than the key's current stamp. Each key is left with one row — the newest
- * stamp — so the batch becomes one multi-row upsert with no key twice (which `ON CONFLICT DO UPDATE` forbids).
+ * Folds a batch onto the stored rows exactly as if its writes were applied one by one, in batch order, by the apply
+ * rules of `@kverse/kv-core` (conditions against the state at that point, newest stamp wins, transactions all or
+ * nothing). Each key is left with one row — its final state — so the batch becomes one multi-row upsert with no key
+ * twice (which `ON CONFLICT DO UPDATE` forbids).
  */
-export function planBatch(batch: readonly Mutation[], prior: ReadonlyMap<string, PriorRow>): BatchPlan {
+export function planBatch(batch: readonly Write[], prior: ReadonlyMap<string, PriorRow>, now: number): BatchPlan {
   const rows = new Map<string, PlannedRow>();
-  const results = batch.map((m) => {
-    const cur = rows.get(m.key) ?? prior.get(m.key);
-    if (cur !== undefined && compareStamps(m, cur) <= 0) return false;
-    const live = cur !== undefined && !cur.deleted;
-    rows.set(m.key, {
-      key: m.key,
-      value: m.op === 'put' ? m.value : '',
-      version: m.version,
-      writer: m.writer,
-      deleted: m.op === 'delete',
-      createdAt: m.op === 'put' ? (live ? cur.createdAt : m.timestamp) : 0,
-      updatedAt: m.timestamp,
-    });
-    return true;
+  const state = (key: string): PriorRow | undefined => {
+    const row = rows.get(key);
+    return row === undefined
+      ? prior.get(key)
+      : {
+          version: row.version,
+          writer: row.writer,
+          live: !row.deleted,
+          expiresAt: row.expiresAt,
+          createdAt: row.createdAt,
+        };
+  };
+  const effective: Mutation[][] = [];
+  const outcomes = batch.map((w): ApplyOutcome => {
+    let outcome: ApplyOutcome;
+    let taken: readonly Mutation[];
+    if (w.op === 'txn') {
+      ({ outcome, effective: taken } = decideTransaction(w, state, now));
+    } else {
+      outcome = decideMutation(w, state(w.key), now);
+      taken = outcome === 'applied' ? [w] : [];
+    }
+    for (const m of taken) rows.set(m.key, rowAfter(m, state(m.key)));
+    effective.push([...taken]);
+    return outcome;
   });
-  return { rows: [...rows.values()].sort((a, b) => compareKeys(a.key, b.key)), results };
+  return { rows: [...rows.values()].sort((a, b) => compareKeys(a.key, b.key)), outcomes, effective };
+}
+
+function rowAfter(m: Mutation, cur: PriorRow | undefined): PlannedRow {
+  const base = { key: m.key, version: m.version, writer: m.writer, updatedAt: m.timestamp };
+  if (m.op === 'delete') return { ...base, value: '', deleted: true, createdAt: 0, expiresAt: undefined };
+  return {
+    ...base,
+    value: m.value,
+    deleted: false,
+    createdAt: cur !== undefined && keepsCreatedAt(m, cur) ? cur.createdAt : m.timestamp,
+    expiresAt: m.expiresAt,
+  };
 }

@@ -4,8 +4,8 @@ import { MIGRATIONS, quoteIdent } from './schema.js';
 
 /**
  * Brings the schema up to date. Idempotent, and safe when several replicas start at once: the bookkeeping tables are
- * created with IF NOT EXISTS (a concurrent creation race surfaces as a retryable error), then every pending migration
- * runs in one transaction holding the lock row `kv_migration_lock(id = 1)` FOR UPDATE, so one process migrates and
+ * created with IF NOT EXISTS (a concurrent creation race surfaces as a retryable error), then each pending migration
+ * runs in its own transaction holding the lock row `kv_migration_lock(id = 1)` FOR UPDATE, so one process migrates and
  * the others find the work done.
  */
 export async function runMigrations(pool: pg.Pool, schema: string, logger: Logger): Promise<void> {
@@ -19,21 +19,21 @@ export async function runMigrations(pool: pg.Pool, schema: string, logger: Logge
       `CREATE TABLE IF NOT EXISTS ${s}.kv_migrations (id INT8 PRIMARY KEY, name TEXT NOT NULL, applied_at INT8 NOT NULL)`,
       `INSERT INTO ${s}.kv_migration_lock (id) VALUES (1) ON CONFLICT (id) DO NOTHING`,
     ]);
-    await client.query('BEGIN TRANSACTION ISOLATION LEVEL SERIALIZABLE');
-    await client.query(`SELECT id FROM ${s}.kv_migration_lock WHERE id = 1 FOR UPDATE`);
-    const done = await client.query<{ id: string }>(`SELECT id FROM ${s}.kv_migrations`);
-    const applied = new Set(done.rows.map((r) => Number(r.id)));
     for (const m of MIGRATIONS) {
-      if (applied.has(m.id)) continue;
-      for (const statement of m.statements(s)) await client.query(statement);
-      await client.query(`INSERT INTO ${s}.kv_migrations (id, name, applied_at) VALUES ($1, $2, $3)`, [
-        m.id,
-        m.name,
-        Date.now(),
-      ]);
-      logger.info({ schema, migration: m.id, name: m.name }, 'applied schema migration');
+      await client.query('BEGIN TRANSACTION ISOLATION LEVEL SERIALIZABLE');
+      await client.query(`SELECT id FROM ${s}.kv_migration_lock WHERE id = 1 FOR UPDATE`);
+      const done = await client.query(`SELECT id FROM ${s}.kv_migrations WHERE id = $1`, [m.id]);
+      if (done.rows.length === 0) {
+        for (const statement of m.statements(s)) await client.query(statement);
+        await client.query(`INSERT INTO ${s}.kv_migrations (id, name, applied_at) VALUES ($1, $2, $3)`, [
+          m.id,
+          m.name,
+          Date.now(),
+        ]);
+        logger.info({ schema, migration: m.id, name: m.name }, 'applied schema migration');
+      }
+      await client.query('COMMIT');
     }
-    await client.query('COMMIT');
   } catch (err) {
     broken = true;
     await client.query('ROLLBACK').catch(() => undefined);

@@ -13,6 +13,10 @@
  * | `deleted`    | BOOL  | true for a tombstone (a delete with a version, purged after a grace period)            |
  * | `created_at` | INT8  | ms since the epoch when the key was (re)created by a put; 0 for a tombstone            |
  * | `updated_at` | INT8  | ms since the epoch when the front door accepted the write that produced the row       |
+ * | `expires_at` | INT8  | live keys with a TTL: ms since the epoch when the key expires; NULL when it never does |
+ *
+ * Each migration runs in its own transaction (CockroachDB does not let a transaction use a column or index that an
+ * earlier statement of it added), so schema changes and the statements depending on them are separate migrations.
  *
  * `kv_migrations` records applied migrations; `kv_migration_lock` holds one row that a migrating process locks
  * (`SELECT … FOR UPDATE`), because advisory locks do not exist on CockroachDB.
@@ -39,6 +43,19 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       // Tombstone GC scans only tombstones.
       `CREATE INDEX IF NOT EXISTS kv_tombstones ON ${s}.kv (updated_at) WHERE deleted`,
+    ],
+  },
+  {
+    id: 2,
+    name: 'kv.expires_at',
+    statements: (s) => [`ALTER TABLE ${s}.kv ADD COLUMN IF NOT EXISTS expires_at INT8`],
+  },
+  {
+    id: 3,
+    name: 'kv expiry index',
+    // The expiry sweep scans only live keys with a TTL.
+    statements: (s) => [
+      `CREATE INDEX IF NOT EXISTS kv_expiry ON ${s}.kv (expires_at) WHERE expires_at IS NOT NULL AND NOT deleted`,
     ],
   },
 ];

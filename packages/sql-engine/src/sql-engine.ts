@@ -1,11 +1,17 @@
 import {
+  type ApplyOutcome,
   type ChangeListener,
+  DEFAULT_LIMITS,
   type KvEngine,
   KvError,
+  type KvLimits,
   type KvRecord,
+  keysOf,
   type ListOptions,
   type ListPage,
   type Mutation,
+  validateWrite,
+  type Write,
 } from '@kverse/kv-core';
 import type { Logger } from '@kverse/runtime';
 import pg from 'pg';
@@ -23,6 +29,8 @@ export interface SqlEngineOptions {
   readonly poolSize?: number;
   /** Largest number of rows in one INSERT statement (a batch may take several, in one transaction). @default 1000 */
   readonly maxRowsPerStatement?: number;
+  /** Key and value limits writes are checked against. @default DEFAULT_LIMITS */
+  readonly limits?: KvLimits;
   readonly logger: Logger;
 }
 
@@ -33,7 +41,12 @@ type Row = {
   writer: Buffer;
   created_at: string;
   updated_at: string;
+  expires_at: string | null;
 };
+
+const COLUMNS = 'key, value, version, writer, created_at, updated_at, expires_at';
+// A row a read may return: live and not expired at the time bound to the given parameter.
+const present = (param: number): string => `NOT deleted AND (expires_at IS NULL OR expires_at > $${param})`;
 
 const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
 
@@ -41,7 +54,9 @@ const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
  * The SQL storage engine (PostgreSQL locally, CockroachDB in the cluster), implementing {@link KvEngine} over `pg`.
  *
  * `apply` runs one SERIALIZABLE transaction: it locks the batch's existing rows (`SELECT … FOR UPDATE`), folds the
- * batch onto them in memory (each key ends with its newest stamp — see `planBatch`) and writes every changed key with
+ * batch onto them in memory by the apply rules (conditions, transactions, newest stamp — see `planBatch`); a
+ * condition on a row that does not exist yet is protected by SERIALIZABLE (a concurrent insert aborts one of the two
+ * transactions with 40001, which is retried) — and writes every changed key with
  * ONE multi-row `INSERT … ON CONFLICT (key) DO UPDATE … WHERE (kv.version, kv.writer) < (excluded.version,
  * excluded.writer)`. The WHERE guard makes the upsert safe on its own — a redelivered or late older write never
  * replaces a newer one — and `RETURNING key` reports the rows that really changed. SQLSTATE 40001 is retried with
@@ -58,6 +73,7 @@ export class SqlEngine implements KvEngine {
     schema: string,
     maxRows: number,
     private readonly logger: Logger,
+    private readonly limits: KvLimits,
   ) {
     this.table = `${quoteIdent(schema)}.kv`;
     this.maxRows = maxRows;
@@ -85,19 +101,51 @@ export class SqlEngine implements KvEngine {
       await pool.end();
       throw err;
     }
-    return new SqlEngine(pool, schema, options.maxRowsPerStatement ?? 1000, options.logger);
+    return new SqlEngine(
+      pool,
+      schema,
+      options.maxRowsPerStatement ?? 1000,
+      options.logger,
+      options.limits ?? DEFAULT_LIMITS,
+    );
   }
 
   async get(key: string): Promise<KvRecord | undefined> {
     this.assertOpen();
     const result = await withRetry(() =>
-      this.pool.query<Row>(
-        `SELECT key, value, version, writer, created_at, updated_at FROM ${this.table} WHERE key = $1 AND NOT deleted`,
-        [utf8(key)],
-      ),
+      this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${this.table} WHERE key = $1 AND ${present(2)}`, [
+        utf8(key),
+        String(Date.now()),
+      ]),
     );
     const row = result.rows[0];
     return row ? toRecord(row) : undefined;
+  }
+
+  /** One statement, so one snapshot of the database. */
+  async getMany(keys: readonly string[]): Promise<Array<KvRecord | undefined>> {
+    this.assertOpen();
+    if (keys.length === 0) return [];
+    const result = await withRetry(() =>
+      this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${this.table} WHERE key = ANY($1) AND ${present(2)}`, [
+        keys.map(utf8),
+        String(Date.now()),
+      ]),
+    );
+    const found = new Map(result.rows.map((row) => [row.key.toString('utf8'), toRecord(row)]));
+    return keys.map((key) => found.get(key));
+  }
+
+  async listExpired(now: number, limit: number): Promise<KvRecord[]> {
+    this.assertOpen();
+    const result = await withRetry(() =>
+      this.pool.query<Row>(
+        `SELECT ${COLUMNS} FROM ${this.table} WHERE NOT deleted AND expires_at IS NOT NULL AND expires_at <= $1
+         ORDER BY expires_at, key LIMIT $2`,
+        [String(now), limit],
+      ),
+    );
+    return result.rows.map(toRecord);
   }
 
   async list(options: ListOptions): Promise<ListPage> {
@@ -106,8 +154,8 @@ export class SqlEngine implements KvEngine {
       throw new KvError('KV_ERR_INVALID_ARGUMENT', 'limit must be an integer of at least 1');
     }
     const prefix = utf8(options.prefix ?? '');
-    const params: unknown[] = [prefix];
-    let where = 'NOT deleted AND key >= $1';
+    const params: unknown[] = [prefix, String(Date.now())];
+    let where = `key >= $1 AND ${present(2)}`;
     const end = prefixEnd(prefix);
     if (end) {
       params.push(end);
@@ -120,8 +168,7 @@ export class SqlEngine implements KvEngine {
     params.push(options.limit + 1);
     const result = await withRetry(() =>
       this.pool.query<Row>(
-        `SELECT key, value, version, writer, created_at, updated_at FROM ${this.table}
-         WHERE ${where} ORDER BY key LIMIT $${params.length}`,
+        `SELECT ${COLUMNS} FROM ${this.table} WHERE ${where} ORDER BY key LIMIT $${params.length}`,
         params,
       ),
     );
@@ -130,11 +177,12 @@ export class SqlEngine implements KvEngine {
     return more ? { records, nextAfter: records.at(-1)?.key } : { records };
   }
 
-  async apply(batch: readonly Mutation[]): Promise<boolean[]> {
+  async apply(batch: readonly Write[]): Promise<ApplyOutcome[]> {
     this.assertOpen();
     if (batch.length === 0) return [];
-    const results = await withRetry(() => this.applyOnce(batch));
-    const applied = batch.filter((_, i) => results[i]);
+    for (const w of batch) validateWrite(w, this.limits);
+    const { outcomes, effective } = await withRetry(() => this.applyOnce(batch));
+    const applied = effective.flat();
     if (applied.length > 0) {
       for (const listener of this.listeners) {
         try {
@@ -144,7 +192,7 @@ export class SqlEngine implements KvEngine {
         }
       }
     }
-    return results;
+    return outcomes;
   }
 
   onApplied(listener: ChangeListener): () => void {
@@ -178,37 +226,44 @@ export class SqlEngine implements KvEngine {
     if (this.closed) throw new KvError('KV_ERR_SHUTTING_DOWN', 'the SQL engine is closed');
   }
 
-  private async applyOnce(batch: readonly Mutation[]): Promise<boolean[]> {
+  private async applyOnce(
+    batch: readonly Write[],
+  ): Promise<{ outcomes: ApplyOutcome[]; effective: ReadonlyArray<readonly Mutation[]> }> {
     const client = await this.pool.connect();
     let broken = false;
     try {
       await client.query('BEGIN TRANSACTION ISOLATION LEVEL SERIALIZABLE');
-      const keys = [...new Set(batch.map((m) => m.key))].map(utf8);
+      const keys = [...new Set(batch.flatMap(keysOf))].map(utf8);
       const prior = await client.query<{
         key: Buffer;
         version: string;
         writer: Buffer;
         deleted: boolean;
         created_at: string;
-      }>(`SELECT key, version, writer, deleted, created_at FROM ${this.table} WHERE key = ANY($1) FOR UPDATE`, [keys]);
+        expires_at: string | null;
+      }>(
+        `SELECT key, version, writer, deleted, created_at, expires_at FROM ${this.table} WHERE key = ANY($1) FOR UPDATE`,
+        [keys],
+      );
       const priorRows = new Map<string, PriorRow>(
         prior.rows.map((r) => [
           r.key.toString('utf8'),
           {
             version: BigInt(r.version),
             writer: r.writer.toString('utf8'),
-            deleted: r.deleted,
+            live: !r.deleted,
             createdAt: Number(r.created_at),
+            expiresAt: r.expires_at === null ? undefined : Number(r.expires_at),
           },
         ]),
       );
-      const plan = planBatch(batch, priorRows);
-      const changed = new Set<string>();
+      // The rows are locked, so the plan is exactly what the upsert does; its WHERE guard is a second line of defence.
+      const plan = planBatch(batch, priorRows, Date.now());
       for (let i = 0; i < plan.rows.length; i += this.maxRows) {
-        for (const key of await this.upsert(client, plan.rows.slice(i, i + this.maxRows))) changed.add(key);
+        await this.upsert(client, plan.rows.slice(i, i + this.maxRows));
       }
       await client.query('COMMIT');
-      return plan.results.map((ok, i) => ok && changed.has(batch[i]?.key ?? ''));
+      return { outcomes: plan.outcomes, effective: plan.effective };
     } catch (err) {
       broken = true;
       await client.query('ROLLBACK').catch(() => undefined);
@@ -218,9 +273,9 @@ export class SqlEngine implements KvEngine {
     }
   }
 
-  /** ONE multi-row versioned upsert; returns the keys whose row changed. */
-  private async upsert(client: pg.PoolClient, rows: readonly PlannedRow[]): Promise<string[]> {
-    if (rows.length === 0) return [];
+  /** ONE multi-row versioned upsert. */
+  private async upsert(client: pg.PoolClient, rows: readonly PlannedRow[]): Promise<void> {
+    if (rows.length === 0) return;
     const params: unknown[] = [];
     const tuples = rows.map((r) => {
       const n = params.length;
@@ -232,20 +287,19 @@ export class SqlEngine implements KvEngine {
         r.deleted,
         String(r.createdAt),
         String(r.updatedAt),
+        r.expiresAt === undefined ? null : String(r.expiresAt),
       );
-      return `($${n + 1}, $${n + 2}, $${n + 3}::INT8, $${n + 4}, $${n + 5}, $${n + 6}::INT8, $${n + 7}::INT8)`;
+      return `($${n + 1}, $${n + 2}, $${n + 3}::INT8, $${n + 4}, $${n + 5}, $${n + 6}::INT8, $${n + 7}::INT8, $${n + 8}::INT8)`;
     });
-    const result = await client.query<{ key: Buffer }>(
-      `INSERT INTO ${this.table} AS kv (key, value, version, writer, deleted, created_at, updated_at)
+    await client.query(
+      `INSERT INTO ${this.table} AS kv (key, value, version, writer, deleted, created_at, updated_at, expires_at)
        VALUES ${tuples.join(', ')}
        ON CONFLICT (key) DO UPDATE SET
          value = excluded.value, version = excluded.version, writer = excluded.writer, deleted = excluded.deleted,
-         created_at = excluded.created_at, updated_at = excluded.updated_at
-       WHERE (kv.version, kv.writer) < (excluded.version, excluded.writer)
-       RETURNING key`,
+         created_at = excluded.created_at, updated_at = excluded.updated_at, expires_at = excluded.expires_at
+       WHERE (kv.version, kv.writer) < (excluded.version, excluded.writer)`,
       params,
     );
-    return result.rows.map((r) => r.key.toString('utf8'));
   }
 }
 
@@ -257,6 +311,7 @@ function toRecord(row: Row): KvRecord {
     writer: row.writer.toString('utf8'),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    ...(row.expires_at === null ? {} : { expiresAt: Number(row.expires_at) }),
   };
 }
 

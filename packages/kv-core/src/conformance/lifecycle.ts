@@ -50,12 +50,15 @@ export function describeLifecycle(factory: EngineFactory, options: ConformanceOp
         expect(await engine.purgeTombstones(T0 + 1000)).toBe(0);
         expect((await engine.get('live'))?.value).toBe('v');
         // The purged tombstone no longer blocks an older put; the kept one still does.
-        expect(await engine.apply([put('old', 'back', 5), put('recent', 'back', 5)])).toEqual([true, false]);
+        expect(await engine.apply([put('old', 'back', 5), put('recent', 'back', 5)])).toEqual([
+          'applied',
+          'superseded',
+        ]);
         const reopened = await session.reopen();
         expect((await reopened.get('old'))?.value).toBe('back');
-        expect(await reopened.apply([put('recent', 'back', 6)])).toEqual([false]);
+        expect(await reopened.apply([put('recent', 'back', 6)])).toEqual(['superseded']);
         expect(await reopened.purgeTombstones(T0 + 10_000)).toBe(1);
-        expect(await reopened.apply([put('recent', 'back', 6)])).toEqual([true]);
+        expect(await reopened.apply([put('recent', 'back', 6)])).toEqual(['applied']);
       }));
 
     it('stays purged after reopening', () =>
@@ -64,7 +67,7 @@ export function describeLifecycle(factory: EngineFactory, options: ConformanceOp
         expect(await session.engine.purgeTombstones(T0 + 1)).toBe(1);
         const reopened = await session.reopen();
         expect(await reopened.purgeTombstones(T0 + 1)).toBe(0);
-        expect(await reopened.apply([put('gone', 'again', 1)])).toEqual([true]);
+        expect(await reopened.apply([put('gone', 'again', 1)])).toEqual(['applied']);
       }));
   });
 
@@ -78,7 +81,7 @@ export function describeLifecycle(factory: EngineFactory, options: ConformanceOp
         let reopened = await session.reopen();
         expect(await listAll(reopened)).toEqual(before);
         expect(await reopened.get('a')).toMatchObject({ value: '2', version: 4n, writer: 'w9', createdAt: T0 + 1 });
-        expect(await reopened.apply([put('c', 'late', 4)])).toEqual([false]);
+        expect(await reopened.apply([put('c', 'late', 4)])).toEqual(['superseded']);
         await reopened.apply([put('d', 'after reopen', 6)]);
         reopened = await session.reopen();
         expect((await listAll(reopened)).map((r) => r.key)).toEqual(['a', 'b', 'd']);
@@ -92,7 +95,7 @@ export function describeLifecycle(factory: EngineFactory, options: ConformanceOp
             put(`key/${String(i).padStart(3, '0')}`, `v${i}`, i + 1),
           );
           const results = await Promise.all(writes.map((m) => session.engine.apply([m])));
-          expect(results.flat().every(Boolean)).toBe(true);
+          expect(results.flat().every((o) => o === 'applied')).toBe(true);
           const reopened = await session.reopen();
           const keys = (await listAll(reopened, 'key/', 37)).map((r) => r.key);
           expect(keys).toEqual(writes.map((m) => m.key));
@@ -108,7 +111,7 @@ export function describeLifecycle(factory: EngineFactory, options: ConformanceOp
         const results = await Promise.all(versions.map((v) => engine.apply([put('hot', `v${v}`, v)])));
         expect((await engine.get('hot'))?.version).toBe(40n);
         // Whatever the interleaving, the winner took effect.
-        expect(results[versions.indexOf(40)]).toEqual([true]);
+        expect(results[versions.indexOf(40)]).toEqual(['applied']);
       }));
 
     it('fails calls made after close', () =>

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { KvEngine, KvRecord, Mutation } from '../engine.js';
+import type { ApplyOutcome, KvEngine, KvRecord, Mutation, Precondition, Transaction, Write } from '../engine.js';
 import { compareStamps } from '../hlc.js';
 import { compareKeys } from '../keys.js';
 import { type ConformanceOptions, type EngineFactory, listAll, T0, withEngine } from './harness.js';
@@ -20,19 +20,50 @@ interface ModelEntry {
 class Model {
   private readonly entries = new Map<string, ModelEntry>();
 
-  apply(batch: readonly Mutation[]): boolean[] {
-    return batch.map((m) => {
+  apply(batch: readonly Write[]): ApplyOutcome[] {
+    return batch.map((w) => (w.op === 'txn' ? this.transact(w) : this.applyOne(w)));
+  }
+
+  private holds(key: string, c: Precondition): boolean {
+    const cur = this.entries.get(key);
+    const live = cur?.value !== undefined;
+    return 'absent' in c ? !live : live && cur?.version === c.version;
+  }
+
+  private applyOne(m: Mutation): ApplyOutcome {
+    const cur = this.entries.get(m.key);
+    if (cur !== undefined && compareStamps(m, cur) === 0) return 'superseded';
+    if (m.condition !== undefined && !this.holds(m.key, m.condition)) return 'failed';
+    if (cur !== undefined && compareStamps(m, cur) < 0) return 'superseded';
+    this.set(m);
+    return 'applied';
+  }
+
+  private transact(t: Transaction): ApplyOutcome {
+    for (const m of t.mutations) {
       const cur = this.entries.get(m.key);
-      if (cur !== undefined && compareStamps(m, cur) <= 0) return false;
-      const live = cur?.value !== undefined;
-      this.entries.set(m.key, {
-        value: m.op === 'put' ? m.value : undefined,
-        version: m.version,
-        writer: m.writer,
-        createdAt: m.op === 'put' ? (live ? (cur?.createdAt ?? 0) : m.timestamp) : 0,
-        updatedAt: m.timestamp,
-      });
-      return true;
+      if (cur !== undefined && compareStamps(m, cur) === 0) return 'superseded';
+    }
+    if (!t.compares.every((c) => this.holds(c.key, c.condition))) return 'failed';
+    let any = false;
+    for (const m of t.mutations) {
+      const cur = this.entries.get(m.key);
+      if (cur !== undefined && compareStamps(m, cur) <= 0) continue;
+      this.set(m);
+      any = true;
+    }
+    return any ? 'applied' : 'superseded';
+  }
+
+  private set(m: Mutation): void {
+    const cur = this.entries.get(m.key);
+    const live = cur?.value !== undefined;
+    this.entries.set(m.key, {
+      value: m.op === 'put' ? m.value : undefined,
+      version: m.version,
+      writer: m.writer,
+      createdAt: m.op === 'put' ? (live ? (cur?.createdAt ?? 0) : m.timestamp) : 0,
+      updatedAt: m.timestamp,
     });
   }
 
@@ -69,7 +100,7 @@ class Model {
 }
 
 type Op =
-  | { readonly t: 'apply'; readonly batch: Mutation[] }
+  | { readonly t: 'apply'; readonly batch: Write[] }
   | { readonly t: 'get'; readonly key: string }
   | { readonly t: 'list'; readonly prefix: string; readonly limit: number }
   | { readonly t: 'purge'; readonly before: number }
@@ -80,23 +111,71 @@ type Op =
 const KEYS = ['a', 'a/', 'a/b', 'ab', 'b', 'é', '\uFFFD', '\u{1F600}', '\u{1F600}a'];
 const PREFIXES = ['', 'a', 'a/', '\u{1F600}', 'é', 'zz'];
 
+const versionArb = fc.bigInt({ min: 1n, max: 12n });
+const conditionArb: fc.Arbitrary<Precondition | undefined> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(undefined) },
+  { weight: 1, arbitrary: fc.constant({ absent: true } as const) },
+  { weight: 2, arbitrary: versionArb.map((version) => ({ version })) },
+);
+
 const mutationArb: fc.Arbitrary<Mutation> = fc
   .record({
     del: fc.boolean(),
     key: fc.constantFrom(...KEYS),
-    version: fc.bigInt({ min: 1n, max: 12n }),
+    version: versionArb,
     writer: fc.constantFrom('a', 'b'),
     timestamp: fc.integer({ min: T0, max: T0 + 20 }),
     value: fc.string({ maxLength: 8, unit: 'grapheme' }),
+    condition: conditionArb,
   })
-  .map(({ del, key, version, writer, timestamp, value }) =>
-    del ? { op: 'delete', key, version, writer, timestamp } : { op: 'put', key, value, version, writer, timestamp },
-  );
+  .map(({ del, key, version, writer, timestamp, value, condition }): Mutation => {
+    const c = condition === undefined ? {} : { condition };
+    return del
+      ? { op: 'delete', key, version, writer, timestamp, ...c }
+      : { op: 'put', key, value, version, writer, timestamp, ...c };
+  });
+
+const txnArb: fc.Arbitrary<Transaction> = fc
+  .record({
+    version: versionArb,
+    writer: fc.constantFrom('a', 'b'),
+    timestamp: fc.integer({ min: T0, max: T0 + 20 }),
+    ops: fc.uniqueArray(
+      fc.record({ key: fc.constantFrom(...KEYS), del: fc.boolean(), value: fc.string({ maxLength: 4 }) }),
+      {
+        minLength: 1,
+        maxLength: 3,
+        selector: (o) => o.key,
+      },
+    ),
+    compares: fc.array(
+      fc.record({
+        key: fc.constantFrom(...KEYS),
+        condition: conditionArb.map((c): Precondition => c ?? { absent: true }),
+      }),
+      { maxLength: 2 },
+    ),
+  })
+  .map(({ version, writer, timestamp, ops, compares }) => ({
+    op: 'txn',
+    version,
+    writer,
+    timestamp,
+    compares,
+    mutations: ops.map(
+      (o): Mutation =>
+        o.del
+          ? { op: 'delete', key: o.key, version, writer, timestamp }
+          : { op: 'put', key: o.key, value: o.value, version, writer, timestamp },
+    ),
+  }));
+
+const writeArb: fc.Arbitrary<Write> = fc.oneof({ weight: 5, arbitrary: mutationArb }, { weight: 1, arbitrary: txnArb });
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 6,
-    arbitrary: fc.array(mutationArb, { minLength: 1, maxLength: 4 }).map((batch) => ({ t: 'apply', batch }) as const),
+    arbitrary: fc.array(writeArb, { minLength: 1, maxLength: 4 }).map((batch) => ({ t: 'apply', batch }) as const),
   },
   { weight: 2, arbitrary: fc.constantFrom(...KEYS).map((key) => ({ t: 'get', key }) as const) },
   {

@@ -15,7 +15,7 @@ export function describeWrites(factory: EngineFactory, options: ConformanceOptio
 
     it('stores a put with its stamp, createdAt and updatedAt', () =>
       withEngine(factory, async ({ engine }) => {
-        expect(await engine.apply([put('k', 'v1', 10, { writer: 'w7', timestamp: T0 + 1 })])).toEqual([true]);
+        expect(await engine.apply([put('k', 'v1', 10, { writer: 'w7', timestamp: T0 + 1 })])).toEqual(['applied']);
         expect(await engine.get('k')).toEqual({
           key: 'k',
           value: 'v1',
@@ -41,8 +41,8 @@ export function describeWrites(factory: EngineFactory, options: ConformanceOptio
     it('ignores a put whose stamp is not newer, and reports it', () =>
       withEngine(factory, async ({ engine }) => {
         await engine.apply([put('k', 'new', 20)]);
-        expect(await engine.apply([put('k', 'old', 10)])).toEqual([false]);
-        expect(await engine.apply([put('k', 'same', 20)])).toEqual([false]);
+        expect(await engine.apply([put('k', 'old', 10)])).toEqual(['superseded']);
+        expect(await engine.apply([put('k', 'same', 20)])).toEqual(['superseded']);
         expect((await engine.get('k'))?.value).toBe('new');
       }));
 
@@ -50,10 +50,10 @@ export function describeWrites(factory: EngineFactory, options: ConformanceOptio
       withEngine(factory, async ({ engine }) => {
         expect(
           await engine.apply([put('a', 'from-b', 5, { writer: 'b' }), put('a', 'from-a', 5, { writer: 'a' })]),
-        ).toEqual([true, false]);
+        ).toEqual(['applied', 'superseded']);
         expect(
           await engine.apply([put('z', 'from-a', 5, { writer: 'a' }), put('z', 'from-b', 5, { writer: 'b' })]),
-        ).toEqual([true, true]);
+        ).toEqual(['applied', 'applied']);
         expect((await engine.get('a'))?.value).toBe('from-b');
         expect((await engine.get('z'))?.value).toBe('from-b');
       }));
@@ -61,7 +61,7 @@ export function describeWrites(factory: EngineFactory, options: ConformanceOptio
     it('deletes as a tombstone: the key is gone from get and list', () =>
       withEngine(factory, async ({ engine }) => {
         await engine.apply([put('k', 'v', 10), put('other', 'v', 10)]);
-        expect(await engine.apply([del('k', 11)])).toEqual([true]);
+        expect(await engine.apply([del('k', 11)])).toEqual(['applied']);
         expect(await engine.get('k')).toBeUndefined();
         expect((await listAll(engine)).map((r) => r.key)).toEqual(['other']);
       }));
@@ -69,23 +69,23 @@ export function describeWrites(factory: EngineFactory, options: ConformanceOptio
     it('does not let a delete older than the put remove it', () =>
       withEngine(factory, async ({ engine }) => {
         await engine.apply([put('k', 'v', 20)]);
-        expect(await engine.apply([del('k', 10)])).toEqual([false]);
+        expect(await engine.apply([del('k', 10)])).toEqual(['superseded']);
         expect((await engine.get('k'))?.value).toBe('v');
       }));
 
     it('does not let a put older than a tombstone resurrect the key', () =>
       withEngine(factory, async ({ engine }) => {
         await engine.apply([del('k', 20)]);
-        expect(await engine.apply([put('k', 'late', 10)])).toEqual([false]);
+        expect(await engine.apply([put('k', 'late', 10)])).toEqual(['superseded']);
         expect(await engine.get('k')).toBeUndefined();
-        expect(await engine.apply([put('k', 'v1', 5), del('k', 15)])).toEqual([false, false]);
+        expect(await engine.apply([put('k', 'v1', 5), del('k', 15)])).toEqual(['superseded', 'superseded']);
         expect(await engine.get('k')).toBeUndefined();
       }));
 
     it('lets a newer put recreate a deleted key, resetting createdAt', () =>
       withEngine(factory, async ({ engine }) => {
         await engine.apply([put('k', 'v1', 10, { timestamp: T0 + 1 }), del('k', 20, { timestamp: T0 + 2 })]);
-        expect(await engine.apply([put('k', 'v2', 30, { timestamp: T0 + 3 })])).toEqual([true]);
+        expect(await engine.apply([put('k', 'v2', 30, { timestamp: T0 + 3 })])).toEqual(['applied']);
         expect(await engine.get('k')).toMatchObject({ value: 'v2', createdAt: T0 + 3, updatedAt: T0 + 3 });
       }));
 
@@ -98,7 +98,7 @@ export function describeWrites(factory: EngineFactory, options: ConformanceOptio
           del('k', 2),
           del('j', 1),
         ]);
-        expect(result).toEqual([true, true, false, false, true]);
+        expect(result).toEqual(['applied', 'applied', 'superseded', 'superseded', 'applied']);
         expect((await engine.get('k'))?.value).toBe('c');
       }));
 
@@ -126,8 +126,8 @@ export function describeWrites(factory: EngineFactory, options: ConformanceOptio
         const history = [put('a', '1', 1), put('b', '1', 2), del('a', 3), put('c', '1', 4), put('b', '2', 5)];
         for (const m of history) await engine.apply([m]);
         const before = await listAll(engine);
-        expect(await engine.apply(history)).toEqual(history.map(() => false));
-        for (const m of history) expect(await engine.apply([m])).toEqual([false]);
+        expect(await engine.apply(history)).toEqual(history.map(() => 'superseded'));
+        for (const m of history) expect(await engine.apply([m])).toEqual(['superseded']);
         expect(await listAll(engine)).toEqual(before);
       }));
 

@@ -1,0 +1,87 @@
+import type { HybridClock, KvEngine, Write } from '@kverse/kv-core';
+import type { Logger } from '@kverse/runtime';
+
+export interface ExpirySweeperOptions {
+  /** Where expired keys are found. */
+  readonly engine: Pick<KvEngine, 'listExpired'>;
+  /** Mints the stamps of the deletes. */
+  readonly clock: HybridClock;
+  /** Sends a delete down the normal write path (so caches and watchers see it like any delete). */
+  readonly submit: (write: Write) => Promise<unknown>;
+  /** Time between sweeps. @default 1000 */
+  readonly intervalMs?: number;
+  /** Most keys deleted per sweep. @default 500 */
+  readonly batch?: number;
+  readonly logger: Logger;
+}
+
+/**
+ * Turns expired keys into deletes. Reads already hide a key from the moment it expires; the sweep makes the expiry
+ * durable and visible to watchers: each expired key gets a delete conditioned on the version that carried the TTL,
+ * so a newer write that landed meanwhile is never removed, and two sweepers (one per consumer replica) deleting the
+ * same key are harmless — the second delete fails its condition.
+ */
+export class ExpirySweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  // Deletes submitted but perhaps not applied yet, by key → version they delete, so the next sweep does not repeat them.
+  private submitted = new Map<string, bigint>();
+  private stopped = false;
+
+  constructor(private readonly options: ExpirySweeperOptions) {}
+
+  start(): this {
+    this.schedule();
+    return this;
+  }
+
+  /** Runs one sweep now; resolves with the number of deletes submitted. */
+  async sweep(): Promise<number> {
+    const { engine, clock, submit, logger } = this.options;
+    const expired = await engine.listExpired(Date.now(), this.options.batch ?? 500);
+    // Keys listed again with a delete already submitted keep waiting for it; keys no longer listed are forgotten.
+    const next = new Map<string, bigint>();
+    const due = expired.filter((r) => {
+      if (this.submitted.get(r.key) !== r.version) return true;
+      next.set(r.key, r.version);
+      return false;
+    });
+    const results = await Promise.allSettled(
+      due.map((r) => {
+        clock.observe(r.version);
+        const stamp = clock.next();
+        return submit({ op: 'delete', key: r.key, ...stamp, timestamp: Date.now(), condition: { version: r.version } });
+      }),
+    );
+    let failed = 0;
+    results.forEach((result, i) => {
+      const r = due[i];
+      if (result.status === 'rejected') failed++;
+      else if (r) next.set(r.key, r.version);
+    });
+    this.submitted = next;
+    if (failed > 0) logger.warn({ failed }, 'could not submit some expiry deletes; retrying next sweep');
+    if (due.length > failed) logger.debug({ deleted: due.length - failed }, 'expired keys deleted');
+    return due.length - failed;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.sweep()
+        .then(() => undefined)
+        .catch((err: unknown) => this.options.logger.warn({ err: (err as Error).message }, 'expiry sweep failed'))
+        .finally(() => {
+          this.running = undefined;
+          this.schedule();
+        });
+    }, this.options.intervalMs ?? 1000);
+    this.timer.unref();
+  }
+}
