@@ -9,6 +9,7 @@ import { metricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { webUiPlugin } from './plugins/web-ui.js';
 import healthRoutes from './routes/health.js';
+import batchRoutes from './routes/kv/batch.js';
 import kvRoutes from './routes/kv/index.js';
 import watchRoutes from './routes/kv/watch.js';
 import legacyRoutes from './routes/legacy.js';
@@ -50,6 +51,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
 
   await app.register(healthRoutes, { checks: deps.readiness ?? [] });
   await app.register(kvRoutes);
+  await app.register(batchRoutes);
   await app.register(watchRoutes);
   await app.register(legacyRoutes);
   await app.register(webUiPlugin, { webRoot: config.webRoot });

@@ -61,7 +61,7 @@ const cases: Array<Case & { status: number; code: string }> = [
     method: 'PUT',
     url: '/kv',
     headers: json,
-    body: '{"key":"a","value":"b","ttl":3}',
+    body: '{"key":"a","value":"b","expires":3}',
     status: 400,
     code: 'KV_ERR_INVALID_ARGUMENT',
   },

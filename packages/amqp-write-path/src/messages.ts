@@ -19,7 +19,8 @@ import { Value } from 'typebox/value';
  *   {"v":1,"op":"put","key":"k","value":"x","version":"1234","writer":"api-1","timestamp":1700000000000}
  *   {"v":1,"op":"delete","key":"k","version":"1235","writer":"api-1","timestamp":1700000000001}
  * optional on put/delete: `"ifVersion":"1200"` (apply only if the key is at that version) or `"ifAbsent":true`
- * (only if the key does not exist); on put: `"expiresAt":1700000060000` (TTL, ms since the epoch). A transaction:
+ * (only if the key does not exist) or `"ifExpiredVersion":"1200"` (only if the key is at that version and expired: the
+ * expiry sweep's deletes); on put: `"expiresAt":1700000060000` (TTL, ms since the epoch). A transaction:
  *   {"v":1,"op":"txn","version":"1236","writer":"api-1","timestamp":…,
  *    "compares":[{"key":"a","ifVersion":"1200"},{"key":"b","ifAbsent":true}],
  *    "ops":[{"op":"put","key":"a","value":"x"},{"op":"delete","key":"c"}]}
@@ -36,6 +37,7 @@ const Writer = Type.String({ minLength: 1, maxLength: 64 });
 const Condition = {
   ifVersion: Type.Optional(VersionString),
   ifAbsent: Type.Optional(Type.Literal(true)),
+  ifExpiredVersion: Type.Optional(VersionString),
 };
 const Stamped = { version: VersionString, writer: Writer, timestamp: Type.Integer({ minimum: 0 }) };
 
@@ -127,14 +129,24 @@ export function decodeChanges(body: Buffer): Changes {
   };
 }
 
-function conditionToWire(c: Precondition | undefined): { ifVersion?: string; ifAbsent?: true } {
-  if (c === undefined) return {};
-  return 'absent' in c ? { ifAbsent: true } : { ifVersion: c.version.toString() };
+interface WireCondition {
+  ifVersion?: string;
+  ifAbsent?: true;
+  ifExpiredVersion?: string;
 }
 
-function conditionFromWire(w: { ifVersion?: string; ifAbsent?: true }): Precondition | undefined {
-  if (w.ifVersion !== undefined && w.ifAbsent !== undefined) throw new Error('both ifVersion and ifAbsent given');
+function conditionToWire(c: Precondition | undefined): WireCondition {
+  if (c === undefined) return {};
+  if ('absent' in c) return { ifAbsent: true };
+  if ('expiredVersion' in c) return { ifExpiredVersion: c.expiredVersion.toString() };
+  return { ifVersion: c.version.toString() };
+}
+
+function conditionFromWire(w: WireCondition): Precondition | undefined {
+  const given = [w.ifVersion, w.ifAbsent, w.ifExpiredVersion].filter((c) => c !== undefined).length;
+  if (given > 1) throw new Error('more than one of ifVersion, ifAbsent and ifExpiredVersion given');
   if (w.ifVersion !== undefined) return { version: versionOf(w.ifVersion) };
+  if (w.ifExpiredVersion !== undefined) return { expiredVersion: versionOf(w.ifExpiredVersion) };
   return w.ifAbsent ? { absent: true } : undefined;
 }
 

@@ -17,6 +17,7 @@ import {
   validateKey,
   validatePrefix,
   validateValue,
+  validateWrite,
   type Write,
 } from '@kverse/kv-core';
 import type { WatchFilter, WatchHub, WatchOptions, WatchSink, WatchSubscription } from './watch-hub.js';
@@ -270,6 +271,8 @@ export class DataPlane {
   }
 
   private async write(write: Write, key: string | undefined, options: WriteOptions): Promise<WriteResult> {
+    // The engine checks again, but on the asynchronous path only a consumer would: refuse bad writes here.
+    validateWrite(write, this.parts.limits);
     const wait = options.waitAppliedMs;
     const id = stampId(write);
     let timer: NodeJS.Timeout | undefined;

@@ -50,7 +50,13 @@ export class ExpirySweeper {
       due.map((r) => {
         clock.observe(r.version);
         const stamp = clock.next();
-        return submit({ op: 'delete', key: r.key, ...stamp, timestamp: Date.now(), condition: { version: r.version } });
+        return submit({
+          op: 'delete',
+          key: r.key,
+          ...stamp,
+          timestamp: Date.now(),
+          condition: { expiredVersion: r.version },
+        });
       }),
     );
     let failed = 0;

@@ -31,6 +31,9 @@ export function isPresent(state: StoredState | undefined, now: number): boolean 
 
 /** Whether `condition` holds for a key in `state` at `now` (an expired key is absent). */
 export function conditionHolds(condition: Precondition, state: StoredState | undefined, now: number): boolean {
+  if ('expiredVersion' in condition) {
+    return state !== undefined && state.live && state.version === condition.expiredVersion && !isPresent(state, now);
+  }
   const present = isPresent(state, now);
   if ('absent' in condition) return !present;
   return present && state?.version === condition.version;
@@ -93,7 +96,8 @@ function validVersion(v: unknown): boolean {
 
 function validatePrecondition(c: Precondition | undefined, key: string): void {
   if (c === undefined) return;
-  if ('absent' in c ? c.absent !== true : !validVersion(c.version)) {
+  const valid = 'absent' in c ? c.absent === true : validVersion('version' in c ? c.version : c.expiredVersion);
+  if (!valid) {
     throw new KvError('KV_ERR_INVALID_ARGUMENT', `condition on ${JSON.stringify(key)} is neither a version nor absent`);
   }
 }

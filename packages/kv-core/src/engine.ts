@@ -28,8 +28,13 @@ export type Mutation = PutMutation | DeleteMutation;
  * against what is stored then. An expired key counts as absent.
  * - `{ version }`: the key exists and its current version is exactly this (HTTP `If-Match: <version>`).
  * - `{ absent: true }`: the key does not exist (HTTP `If-None-Match: *`).
+ * - `{ expiredVersion }`: the key is stored at exactly this version and has expired — the condition of the expiry
+ *   sweep's deletes, so a key rewritten meanwhile is never removed. Not offered to clients.
  */
-export type Precondition = { readonly version: Version } | { readonly absent: true };
+export type Precondition =
+  | { readonly version: Version }
+  | { readonly absent: true }
+  | { readonly expiredVersion: Version };
 
 interface MutationBase extends Stamp {
   readonly key: string;

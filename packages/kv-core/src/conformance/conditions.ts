@@ -145,9 +145,16 @@ export function describeConditions(factory: EngineFactory, options: ConformanceO
       withEngine(factory, async ({ engine }) => {
         await engine.apply([expiring(put('a', 'old', 10), Date.now() - 1)]);
         expect(await engine.apply([when(put('a', 'x', 11), ifVersion(10))])).toEqual(['failed']);
-        // The expiry sweep's delete is conditioned on the expired version.
         expect(await engine.apply([when(del('a', 12), ifVersion(10))])).toEqual(['failed']);
         expect(await engine.listExpired(Date.now(), 10)).toHaveLength(1);
+        // The expiry sweep's delete is conditioned on the expired version: it removes the key only at that version.
+        await engine.apply([expiring(put('c', 'old', 10), Date.now() - 1)]);
+        expect(await engine.apply([when(del('c', 13), { expiredVersion: 9n })])).toEqual(['failed']);
+        expect(await engine.apply([when(del('c', 13), { expiredVersion: 10n })])).toEqual(['applied']);
+        expect(await engine.listExpired(Date.now(), 10)).toEqual([expect.objectContaining({ key: 'a' })]);
+        await engine.apply([expiring(put('d', 'live', 10), Date.now() + 60_000)]);
+        expect(await engine.apply([when(del('d', 14), { expiredVersion: 10n })])).toEqual(['failed']);
+        expect((await engine.get('d'))?.value).toBe('live');
 
         await engine.apply([expiring(put('b', 'old', 10), Date.now() - 1)]);
         expect(await engine.apply([when(put('b', 'new', 11), ifAbsent)])).toEqual(['applied']);

@@ -27,6 +27,8 @@ class Model {
   private holds(key: string, c: Precondition): boolean {
     const cur = this.entries.get(key);
     const live = cur?.value !== undefined;
+    // The model has no TTLs, so no key is ever expired.
+    if ('expiredVersion' in c) return false;
     return 'absent' in c ? !live : live && cur?.version === c.version;
   }
 

@@ -53,9 +53,9 @@ describe('SQL engine specifics', () => {
       timestamp: i,
     }));
     const results = await engine.apply(batch);
-    expect(results.every(Boolean)).toBe(true);
+    expect(results.every((r) => r === 'applied')).toBe(true);
     expect((await engine.get('k5'))?.value).toBe(`v${2400 + 5}`);
-    expect(await engine.apply(batch)).toEqual(batch.map(() => false));
+    expect(await engine.apply(batch)).toEqual(batch.map(() => 'superseded'));
     await engine.close();
   });
 });

@@ -1,7 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { commonErrors, ErrorBody, ListAnswer, Record, WaitQuery, WriteAnswer } from '../../schemas.js';
-import { recordJson, sendWrite, waitOption } from '../../services/kv-service.js';
+import {
+  ConditionHeaders,
+  commonErrors,
+  ErrorBody,
+  ListAnswer,
+  Record,
+  Ttl,
+  WaitQuery,
+  WriteAnswer,
+  writeErrors,
+} from '../../schemas.js';
+import { conditionFrom, etag, recordJson, sendWrite, waitOption } from '../../services/kv-service.js';
 
 const KeyQuery = Type.String({ description: 'The key (1–1024 bytes of UTF-8, no control characters)' });
 
@@ -13,7 +23,8 @@ const kvRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Get a key, or list keys',
         description:
-          'With `key`: the value of that key (404 when absent). Without: keys in UTF-8 byte order, filtered by `prefix`, ' +
+          'With `key`: the value of that key (404 when absent), its version also as the `ETag` header. Without: keys in ' +
+          'UTF-8 byte order, filtered by `prefix`, ' +
           'paged by `limit` and `cursor`.',
         tags: ['kv'],
         querystring: Type.Object({
@@ -25,9 +36,13 @@ const kvRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Union([Record, ListAnswer]), 404: ErrorBody, ...commonErrors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { key, prefix, limit, cursor } = request.query;
-      if (key !== undefined) return recordJson(await app.kv.mustGet(key));
+      if (key !== undefined) {
+        const record = await app.kv.mustGet(key);
+        reply.header('etag', etag(record.version));
+        return recordJson(record);
+      }
       const page = await app.kv.list({
         limit: Math.min(limit ?? 100, app.apiConfig.maxListLimit),
         ...(prefix !== undefined ? { prefix } : {}),
@@ -43,19 +58,33 @@ const kvRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Create or replace a key',
         description:
-          'Answers 202 with the version once the write is durably accepted; with `?wait=applied`, answers 200 once ' +
-          'it is visible to every read (504 if that takes longer than the configured bound).',
+          'Answers 202 with the version (body and `ETag`) once the write is durably accepted; with `?wait=applied`, ' +
+          'answers 200 once it is visible to every read (504 if that takes longer than the configured bound). ' +
+          '`If-Match: <version>` / `If-None-Match: *` make it conditional: checked when the write is applied, so only ' +
+          'a waited write learns the outcome (412 when the condition did not hold and nothing was written). `ttl` ' +
+          'makes the key expire that many seconds later.',
         tags: ['kv'],
+        headers: ConditionHeaders,
         querystring: Type.Object(WaitQuery),
         body: Type.Object(
-          { key: Type.String(), value: Type.String({ description: 'UTF-8 text up to 1 MiB' }) },
+          {
+            key: Type.String(),
+            value: Type.String({ description: 'UTF-8 text up to 1 MiB' }),
+            ttl: Type.Optional(Ttl),
+          },
           { additionalProperties: false },
         ),
-        response: { 200: WriteAnswer, 202: WriteAnswer, 504: ErrorBody, ...commonErrors },
+        response: { 200: WriteAnswer, 202: WriteAnswer, ...writeErrors, ...commonErrors },
       },
     },
     async (request, reply) => {
-      const result = await app.kv.put(request.body.key, request.body.value, waitOption(app, request.query.wait));
+      const { key, value, ttl } = request.body;
+      const condition = conditionFrom(request.headers);
+      const result = await app.kv.put(key, value, {
+        ...waitOption(app, request.query.wait),
+        ...(condition ? { condition } : {}),
+        ...(ttl !== undefined ? { ttlSeconds: ttl } : {}),
+      });
       return sendWrite(reply, result, request.query.wait === 'applied');
     },
   );
@@ -65,14 +94,21 @@ const kvRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Delete a key',
-        description: 'Answers like PUT; 404 when the key does not exist.',
+        description:
+          'Answers like PUT; 404 when the key does not exist. With `If-Match: <version>` the delete is conditional ' +
+          'like a conditional PUT (and a missing key is a failed condition, 412, not a 404).',
         tags: ['kv'],
+        headers: ConditionHeaders,
         querystring: Type.Object({ key: KeyQuery, ...WaitQuery }),
-        response: { 200: WriteAnswer, 202: WriteAnswer, 404: ErrorBody, 504: ErrorBody, ...commonErrors },
+        response: { 200: WriteAnswer, 202: WriteAnswer, 404: ErrorBody, ...writeErrors, ...commonErrors },
       },
     },
     async (request, reply) => {
-      const result = await app.kv.delete(request.query.key, waitOption(app, request.query.wait));
+      const condition = conditionFrom(request.headers);
+      const result = await app.kv.delete(request.query.key, {
+        ...waitOption(app, request.query.wait),
+        ...(condition ? { condition } : {}),
+      });
       return sendWrite(reply, result, request.query.wait === 'applied');
     },
   );
