@@ -42,8 +42,18 @@ export function conditionHolds(condition: Precondition, state: StoredState | und
  */
 export function decideMutation(m: Mutation, state: StoredState | undefined, now: number): ApplyOutcome {
   if (state !== undefined && compareStamps(m, state) === 0) return 'superseded';
-  if (m.condition !== undefined && !conditionHolds(m.condition, state, now)) return 'failed';
+  if (m.condition !== undefined && !ownConditionHolds(m, m.condition, state, now)) return 'failed';
   return isNewer(m, state) ? 'applied' : 'superseded';
+}
+
+/**
+ * A mutation's own condition. A delete at a version also matches that version once it has expired: deleting an
+ * expired key leaves it as absent as it already was, and it is the delete the expiry sweep issues, which makes the
+ * expiry durable and visible to watchers. Anything else judges an expired key absent ({@link conditionHolds}).
+ */
+function ownConditionHolds(m: Mutation, condition: Precondition, state: StoredState | undefined, now: number): boolean {
+  if (m.op === 'delete' && 'version' in condition) return state?.live === true && state.version === condition.version;
+  return conditionHolds(condition, state, now);
 }
 
 /**
