@@ -7,6 +7,7 @@ import {
   Metadata,
   type ServiceError,
 } from '@grpc/grpc-js';
+import type { DeleteResponse__Output } from '../generated/kvstore/DeleteResponse.js';
 import type { GetAllResponse__Output } from '../generated/kvstore/GetAllResponse.js';
 import type { GetResponse__Output } from '../generated/kvstore/GetResponse.js';
 import type { KvStoreClient } from '../generated/kvstore/KvStore.js';
@@ -49,7 +50,7 @@ export class KvClient {
     return this.unary((cb, opts) => this.client.Get({ key }, this.metadata, opts, cb));
   }
 
-  delete(key: string): Promise<PutResponse__Output> {
+  delete(key: string): Promise<DeleteResponse__Output> {
     return this.unary((cb, opts) => this.client.Delete({ key }, this.metadata, opts, cb));
   }
 
