@@ -13,7 +13,7 @@ let client: ReturnType<typeof kvClient>;
 let k: (name: string) => string;
 
 beforeAll(async () => {
-  h = await startDistributedHarness({ KVERSE_EXPIRY_SWEEP_MS: '100' });
+  h = await startDistributedHarness({ KVERSE_EXPIRY_SWEEP_MS: '100', GRPC_KV_WAIT_APPLIED_MS: '1500' });
   client = kvClient(h.server.address);
   k = (name) => `${h.prefix}${name}`;
 });
@@ -139,5 +139,23 @@ describe('transactions on the distributed data plane', () => {
     writing = false;
     await Promise.all([reader, others]);
     expect(seen.size).toBeGreaterThan(3);
+  });
+});
+
+describe('without a consumer', () => {
+  // Last in this file: it stops the harness's consumer.
+  it('answers DEADLINE_EXCEEDED when a conditional write is accepted but its outcome is not known in time', async () => {
+    const key = k('no-consumer');
+    const base = await put({ key, value: 'one', waitApplied: true });
+    await h.stopConsumer();
+    const started = Date.now();
+    const err = await callError((cb) => client.Put({ key, value: 'two', ifVersion: base!.version }, cb));
+    expect(err.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(err.details).toMatch(/accepted \(version \d+\) but not applied within 1500 ms/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    const txn = await callError((cb) =>
+      client.Txn({ compares: [{ key, version: base!.version }], ops: [{ delete: { key } }] }, cb),
+    );
+    expect(txn.code).toBe(status.DEADLINE_EXCEEDED);
   });
 });

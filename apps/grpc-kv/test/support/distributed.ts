@@ -23,6 +23,8 @@ export interface DistributedHarness {
   readonly consumer: RunningConsumer;
   /** A prefix unique to this harness. */
   readonly prefix: string;
+  /** Stops the consumer (writes are then queued but not applied); `close` does not stop it again. */
+  stopConsumer(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,15 +42,21 @@ export async function startDistributedHarness(env: Env = {}): Promise<Distribute
       { dataPlane: opened.dataPlane, logger: silentLogger, metrics },
     );
     const dataPlane = opened;
+    let consumerStopped: Promise<void> | undefined;
+    const stopConsumer = () => {
+      consumerStopped ??= consumer.close();
+      return consumerStopped;
+    };
     return {
       server,
       opened: dataPlane,
       consumer,
       prefix: `grpc-dist-${randomUUID().slice(0, 8)}/`,
+      stopConsumer,
       async close() {
         await server.close();
         await dataPlane.close();
-        await consumer.close();
+        await stopConsumer();
       },
     };
   } catch (err) {
