@@ -70,8 +70,10 @@ export function buildKvCommand(io: CommandIo = processIo): Command {
             ...(opts.ifVersion === undefined ? {} : { ifVersion: opts.ifVersion }),
             ...(opts.ifAbsent ? { ifAbsent: true } : {}),
           });
-          const expires = res.expiresAtMs === '0' ? '' : ` expires=${new Date(Number(res.expiresAtMs)).toISOString()}`;
-          io.out.write(`OK version=${res.version}${res.applied ? ' applied' : ''}${expires}\n`);
+          const expires = expiry(res.expiresAtMs);
+          io.out.write(
+            `OK version=${res.version}${res.applied ? ' applied' : ''}${expires ? ` expires=${expires}` : ''}\n`,
+          );
         },
       ),
     );
@@ -82,10 +84,11 @@ export function buildKvCommand(io: CommandIo = processIo): Command {
     .option('-v, --version', 'also print the version (and the expiry of keys with a TTL)')
     .action(
       withClient(async (client, keys: string[], opts: { version?: boolean }) => {
-        const suffix = (r: { version: string; expiresAtMs: string }) =>
-          !opts.version
-            ? ''
-            : `\tversion=${r.version}${r.expiresAtMs === '0' ? '' : `\texpires=${new Date(Number(r.expiresAtMs)).toISOString()}`}`;
+        const suffix = (r: { version: string; expiresAtMs: string }) => {
+          if (!opts.version) return '';
+          const expires = expiry(r.expiresAtMs);
+          return `\tversion=${r.version}${expires ? `\texpires=${expires}` : ''}`;
+        };
         if (keys.length === 1) {
           const res = await client.get(keys[0]!);
           io.out.write(`${res.value}${suffix(res)}\n`);
@@ -198,6 +201,11 @@ function positiveInt(text: string): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
   return n;
+}
+
+/** An `expires_at_ms` as an ISO time; undefined for 0 (never expires). */
+function expiry(expiresAtMs: string): string | undefined {
+  return expiresAtMs === '0' ? undefined : new Date(Number(expiresAtMs)).toISOString();
 }
 
 function version(text: string): string {
