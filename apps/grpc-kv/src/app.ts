@@ -56,6 +56,7 @@ export async function startGrpcKv(config: GrpcKvConfig, deps: GrpcKvDeps): Promi
   const service = new KvGrpcService({
     dataPlane: deps.dataPlane,
     definition: proto.kvstore.KvStore.service,
+    messageTypes: definition,
     metrics: new KvMetrics(deps.metrics),
     logger,
     waitAppliedMs: config.waitAppliedMs,

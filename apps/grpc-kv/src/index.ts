@@ -4,7 +4,12 @@ export { buildKvCommand } from './cli/kv-command.js';
 export type { CommandIo } from './cli/output.js';
 export { buildSeedClientCommand, runSeedClient } from './cli/seed-client-command.js';
 export { type GrpcKvConfig, grpcKvConfigSpec } from './config.js';
-export { ERROR_CODE_TRAILER, RESUME_VERSION_TRAILER, toGrpcStatus } from './grpc/grpc-status.js';
+export {
+  CURRENT_VERSION_TRAILER,
+  ERROR_CODE_TRAILER,
+  RESUME_VERSION_TRAILER,
+  toGrpcStatus,
+} from './grpc/grpc-status.js';
 export {
   KV_PROTO_FILE,
   KV_PROTO_OPTIONS,

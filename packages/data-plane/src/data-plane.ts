@@ -18,6 +18,7 @@ import {
   validatePrefix,
   validateValue,
   validateWrite,
+  versionMillis,
   type Write,
 } from '@kverse/kv-core';
 import type { WatchFilter, WatchHub, WatchOptions, WatchSink, WatchSubscription } from './watch-hub.js';
@@ -103,6 +104,9 @@ export interface ListResult {
   /** Pass back as `cursor` for the next page; undefined on the last page. */
   readonly cursor?: string;
 }
+
+/** How far ahead of wall time a version in a condition may be: more than any clock skew between writers. */
+const MAX_CONDITION_LEAD_MS = 60 * 60 * 1000;
 
 /** Largest number of keys in one bulk get. */
 export const MAX_BULK_KEYS = 1000;
@@ -235,7 +239,7 @@ export class DataPlane {
     }
     for (const c of compares) validateKey(c.key, this.parts.limits);
     // Observe every compared version first, so the transaction's version is above each of them.
-    for (const c of compares) if ('version' in c.condition) this.parts.clock.observe(c.condition.version);
+    for (const c of compares) if ('version' in c.condition) this.observeCondition(c.condition.version);
     const stamp = this.parts.clock.next();
     const timestamp = Date.now();
     const mutations = operations.map((o): Mutation => {
@@ -266,8 +270,22 @@ export class DataPlane {
 
   /** A stamp above the version a condition names, so a write made after reading version v always sorts after v. */
   private stamp(condition: Precondition | undefined): Stamp {
-    if (condition !== undefined && 'version' in condition) this.parts.clock.observe(condition.version);
+    if (condition !== undefined && 'version' in condition) this.observeCondition(condition.version);
     return this.parts.clock.next();
+  }
+
+  /**
+   * Absorbs a version a client names in a condition. A client can send any number, and the clock keeps the largest
+   * it observes: a version far ahead of wall time would push every later version there (or past the 63-bit limit,
+   * failing every write). No writer can have minted such a version, so it is refused instead.
+   */
+  private observeCondition(version: Version): void {
+    if (versionMillis(version) > Date.now() + MAX_CONDITION_LEAD_MS) {
+      throw new KvError('KV_ERR_INVALID_ARGUMENT', `version ${version} is ahead of the clock: no write has it`, {
+        details: { version: version.toString() },
+      });
+    }
+    this.parts.clock.observe(version);
   }
 
   private async write(write: Write, key: string | undefined, options: WriteOptions): Promise<WriteResult> {

@@ -7,10 +7,15 @@ import {
   Metadata,
   type ServiceError,
 } from '@grpc/grpc-js';
+import type { DeleteResponse__Output } from '../generated/kvstore/DeleteResponse.js';
 import type { GetAllResponse__Output } from '../generated/kvstore/GetAllResponse.js';
+import type { GetManyResponse__Output } from '../generated/kvstore/GetManyResponse.js';
 import type { GetResponse__Output } from '../generated/kvstore/GetResponse.js';
 import type { KvStoreClient } from '../generated/kvstore/KvStore.js';
+import type { PutRequest } from '../generated/kvstore/PutRequest.js';
 import type { PutResponse__Output } from '../generated/kvstore/PutResponse.js';
+import type { TxnRequest } from '../generated/kvstore/TxnRequest.js';
+import type { TxnResponse__Output } from '../generated/kvstore/TxnResponse.js';
 import type { WatchRequest } from '../generated/kvstore/WatchRequest.js';
 import type { WatchResponse__Output } from '../generated/kvstore/WatchResponse.js';
 import { loadKvProto } from '../grpc/kv-proto.js';
@@ -41,16 +46,32 @@ export class KvClient {
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  put(key: string, value: string, waitApplied = false): Promise<PutResponse__Output> {
-    return this.unary((cb, opts) => this.client.Put({ key, value, waitApplied }, this.metadata, opts, cb));
+  /** `extra`: a condition (`ifVersion` or `ifAbsent`) and a TTL (`ttlSeconds`), as in PutRequest. */
+  put(
+    key: string,
+    value: string,
+    waitApplied = false,
+    extra: Pick<PutRequest, 'ifVersion' | 'ifAbsent' | 'ttlSeconds'> = {},
+  ): Promise<PutResponse__Output> {
+    return this.unary((cb, opts) => this.client.Put({ key, value, waitApplied, ...extra }, this.metadata, opts, cb));
+  }
+
+  getMany(keys: readonly string[]): Promise<GetManyResponse__Output> {
+    return this.unary((cb, opts) => this.client.GetMany({ keys: [...keys] }, this.metadata, opts, cb));
+  }
+
+  txn(request: TxnRequest): Promise<TxnResponse__Output> {
+    return this.unary((cb, opts) => this.client.Txn(request, this.metadata, opts, cb));
   }
 
   get(key: string): Promise<GetResponse__Output> {
     return this.unary((cb, opts) => this.client.Get({ key }, this.metadata, opts, cb));
   }
 
-  delete(key: string): Promise<PutResponse__Output> {
-    return this.unary((cb, opts) => this.client.Delete({ key }, this.metadata, opts, cb));
+  /** With `ifVersion`, deletes only the key at that version. */
+  delete(key: string, ifVersion?: string): Promise<DeleteResponse__Output> {
+    const request = ifVersion === undefined ? { key } : { key, ifVersion };
+    return this.unary((cb, opts) => this.client.Delete(request, this.metadata, opts, cb));
   }
 
   list(prefix = '', limit = 0, cursor = ''): Promise<GetAllResponse__Output> {

@@ -1,8 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ConnectOptions } from './kv-client.js';
 import { KvClient } from './kv-client.js';
 import { type CommandIo, processIo } from './output.js';
 import { populate } from './populate.js';
+import { parseTxnDocument } from './txn-document.js';
 import { watchLoop } from './watch-loop.js';
 
 interface GlobalOptions {
@@ -14,7 +17,7 @@ interface GlobalOptions {
 }
 
 /**
- * `kv put|get|delete|ls|watch|populate`: a friendly client of the gRPC KV server, meant to be mounted under the
+ * `kv put|get|delete|txn|ls|watch|populate`: a friendly client of the gRPC KV server, meant to be mounted under the
  * top-level `kverse` command (`program.addCommand(buildKvCommand())`). Results go to stdout, one line each;
  * progress and diagnostics to stderr; a failed call exits non-zero with the server's message.
  */
@@ -47,21 +50,57 @@ export function buildKvCommand(io: CommandIo = processIo): Command {
     .argument('<key>')
     .argument('<value>')
     .option('--wait', 'answer once the write is applied (read-your-writes)')
+    .addOption(new Option('--ttl <seconds>', 'expire the key after this many seconds').argParser(positiveInt))
+    .addOption(
+      new Option('--if-version <version>', 'write only if the key is at this version (compare-and-set)')
+        .argParser(version)
+        .conflicts('ifAbsent'),
+    )
+    .option('--if-absent', 'write only if the key does not exist')
     .action(
-      withClient(async (client, key: string, value: string, opts: { wait?: boolean }) => {
-        const res = await client.put(key, value, opts.wait ?? false);
-        io.out.write(`OK version=${res.version}${res.applied ? ' applied' : ''}\n`);
-      }),
+      withClient(
+        async (
+          client,
+          key: string,
+          value: string,
+          opts: { wait?: boolean; ttl?: number; ifVersion?: string; ifAbsent?: boolean },
+        ) => {
+          const res = await client.put(key, value, opts.wait ?? false, {
+            ...(opts.ttl === undefined ? {} : { ttlSeconds: opts.ttl }),
+            ...(opts.ifVersion === undefined ? {} : { ifVersion: opts.ifVersion }),
+            ...(opts.ifAbsent ? { ifAbsent: true } : {}),
+          });
+          const expires = expiry(res.expiresAtMs);
+          io.out.write(
+            `OK version=${res.version}${res.applied ? ' applied' : ''}${expires ? ` expires=${expires}` : ''}\n`,
+          );
+        },
+      ),
     );
 
   kv.command('get')
-    .description("print a key's value")
-    .argument('<key>')
-    .option('-v, --version', 'also print the version')
+    .description("print a key's value; with several keys, `key<TAB>value` lines read at one consistent point")
+    .argument('<keys...>')
+    .option('-v, --version', 'also print the version (and the expiry of keys with a TTL)')
     .action(
-      withClient(async (client, key: string, opts: { version?: boolean }) => {
-        const res = await client.get(key);
-        io.out.write(opts.version ? `${res.value}\tversion=${res.version}\n` : `${res.value}\n`);
+      withClient(async (client, keys: string[], opts: { version?: boolean }) => {
+        const suffix = (r: { version: string; expiresAtMs: string }) => {
+          if (!opts.version) return '';
+          const expires = expiry(r.expiresAtMs);
+          return `\tversion=${r.version}${expires ? `\texpires=${expires}` : ''}`;
+        };
+        if (keys.length === 1) {
+          const res = await client.get(keys[0]!);
+          io.out.write(`${res.value}${suffix(res)}\n`);
+          return;
+        }
+        const res = await client.getMany(keys);
+        const missing: string[] = [];
+        for (const e of res.entries) {
+          if (e.found) io.out.write(`${e.key}\t${e.value}${suffix(e)}\n`);
+          else missing.push(e.key);
+        }
+        if (missing.length > 0) throw new Error(`not found: ${missing.join(', ')}`);
       }),
     );
 
@@ -69,10 +108,25 @@ export function buildKvCommand(io: CommandIo = processIo): Command {
     .alias('rm')
     .description('delete a key')
     .argument('<key>')
+    .addOption(new Option('--if-version <version>', 'delete only if the key is at this version').argParser(version))
     .action(
-      withClient(async (client, key: string) => {
-        const res = await client.delete(key);
-        io.out.write(`OK version=${res.version}\n`);
+      withClient(async (client, key: string, opts: { ifVersion?: string }) => {
+        const res = await client.delete(key, opts.ifVersion);
+        io.out.write(`OK version=${res.version}${res.applied ? ' applied' : ''}\n`);
+      }),
+    );
+
+  kv.command('txn')
+    .description(
+      'apply a transaction read as JSON from a file or stdin: {"compares":[{"key","version"|"absent":true}],' +
+        ' "ops":[{"put":{"key","value","ttlSeconds"}}|{"delete":{"key"}}]} (docs/grpc-kv.md)',
+    )
+    .argument('[file]', 'the transaction document; - or none reads stdin')
+    .action(
+      withClient(async (client, file: string | undefined) => {
+        const source = file === undefined || file === '-' ? text(io.in ?? process.stdin) : readFile(file, 'utf8');
+        const res = await client.txn(parseTxnDocument(await source));
+        io.out.write(`OK version=${res.version}${res.applied ? ' applied' : ''}\n`);
       }),
     );
 
@@ -147,6 +201,16 @@ function positiveInt(text: string): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
   return n;
+}
+
+/** An `expires_at_ms` as an ISO time; undefined for 0 (never expires). */
+function expiry(expiresAtMs: string): string | undefined {
+  return expiresAtMs === '0' ? undefined : new Date(Number(expiresAtMs)).toISOString();
+}
+
+function version(text: string): string {
+  if (!/^[0-9]{1,19}$/.test(text)) throw new InvalidArgumentError('must be a version (a decimal number)');
+  return text;
 }
 
 function nonNegativeInt(text: string): number {

@@ -5,12 +5,14 @@ import { isKvError, KvError } from '@kverse/kv-core';
 export const ERROR_CODE_TRAILER = 'kverse-error-code';
 /** Trailer carrying the version a cut-off watcher resumes from (`from_version`). */
 export const RESUME_VERSION_TRAILER = 'kverse-resume-from-version';
+/** Trailer carrying a key's version when a condition on it failed (FAILED_PRECONDITION); absent if it does not exist. */
+export const CURRENT_VERSION_TRAILER = 'kverse-current-version';
 
 export type GrpcErrorStatus = Pick<StatusObject, 'code' | 'details' | 'metadata'>;
 
 /**
  * The one mapping from errors to gRPC statuses: a {@link KvError} keeps its status, message and code (in a
- * trailer, with the resume version when it has one); anything else is INTERNAL without details, so internals never
+ * trailer, with the resume version or a failed condition's current version when it has one); anything else is INTERNAL without details, so internals never
  * leak to a client.
  */
 export function toGrpcStatus(err: unknown): GrpcErrorStatus {
@@ -19,5 +21,7 @@ export function toGrpcStatus(err: unknown): GrpcErrorStatus {
   metadata.set(ERROR_CODE_TRAILER, error.code);
   const resume = error.details?.resumeFromVersion;
   if (typeof resume === 'string') metadata.set(RESUME_VERSION_TRAILER, resume);
+  const current = error.details?.currentVersion;
+  if (typeof current === 'string') metadata.set(CURRENT_VERSION_TRAILER, current);
   return { code: status[error.grpcStatus], details: error.message, metadata };
 }

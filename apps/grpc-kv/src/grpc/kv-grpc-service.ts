@@ -6,6 +6,7 @@ import type {
   sendUnaryData,
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import type { PackageDefinition, ProtobufTypeDefinition } from '@grpc/proto-loader';
 import type { DataPlane } from '@kverse/data-plane';
 import { KvError, type KvRecord, type Mutation } from '@kverse/kv-core';
 import type { Logger } from '@kverse/runtime';
@@ -13,24 +14,31 @@ import type { DeleteRequest__Output } from '../generated/kvstore/DeleteRequest.j
 import type { DeleteResponse } from '../generated/kvstore/DeleteResponse.js';
 import type { GetAllRequest__Output } from '../generated/kvstore/GetAllRequest.js';
 import type { GetAllResponse } from '../generated/kvstore/GetAllResponse.js';
+import type { GetManyRequest__Output } from '../generated/kvstore/GetManyRequest.js';
+import type { GetManyResponse } from '../generated/kvstore/GetManyResponse.js';
 import type { GetRequest__Output } from '../generated/kvstore/GetRequest.js';
 import type { GetResponse } from '../generated/kvstore/GetResponse.js';
 import type { KeyValue } from '../generated/kvstore/KeyValue.js';
 import type { KvStoreDefinition } from '../generated/kvstore/KvStore.js';
 import type { PutRequest__Output } from '../generated/kvstore/PutRequest.js';
 import type { PutResponse } from '../generated/kvstore/PutResponse.js';
+import type { TxnRequest__Output } from '../generated/kvstore/TxnRequest.js';
+import type { TxnResponse } from '../generated/kvstore/TxnResponse.js';
 import type { BearerAuth } from './bearer-auth.js';
 import { toGrpcStatus } from './grpc-status.js';
 import type { KvMetrics } from './kv-metrics.js';
+import { deleteCondition, explainFailedCondition, putCondition, toTxnRequest, ttlOf } from './kv-write-request.js';
 import { isRejected, type RejectedRequest, strictDeserializer } from './request-guard.js';
 import { type OpenWatch, serveWatch, toWatchResponse, type WatchCall } from './watch-call.js';
 
 export interface KvGrpcServiceOptions {
   readonly dataPlane: DataPlane;
   readonly definition: KvStoreDefinition;
+  /** The package's message types, so nested request messages (Txn) get the strict UTF-8 check too. */
+  readonly messageTypes: PackageDefinition;
   readonly metrics: KvMetrics;
   readonly logger: Logger;
-  /** Bound on a `wait_applied` write. */
+  /** Bound on a `wait_applied` write, and on the wait for the outcome of a conditional write or a Txn. */
   readonly waitAppliedMs: number;
   /** When set, every KvStore call must carry this bearer token. */
   readonly auth?: BearerAuth;
@@ -60,15 +68,20 @@ export class KvGrpcService {
   /** Registers the service on `server`. */
   addToServer(server: Server): void {
     const def = this.options.definition;
-    const strict = (name: 'Put' | 'Get' | 'Delete' | 'GetAll' | 'Watch') => ({
+    const types = this.options.messageTypes;
+    const lookup = (typeName: string) =>
+      types[typeName.startsWith('.') ? typeName.slice(1) : `kvstore.${typeName}`] as ProtobufTypeDefinition | undefined;
+    const strict = (name: 'Put' | 'Get' | 'Delete' | 'GetAll' | 'Txn' | 'GetMany' | 'Watch') => ({
       ...def[name],
-      requestDeserialize: strictDeserializer<object>(def[name].requestDeserialize, def[name].requestType),
+      requestDeserialize: strictDeserializer<object>(def[name].requestDeserialize, def[name].requestType, lookup),
     });
     const service: ServiceDefinition = {
       Put: strict('Put'),
       Get: strict('Get'),
       Delete: strict('Delete'),
       GetAll: strict('GetAll'),
+      Txn: strict('Txn'),
+      GetMany: strict('GetMany'),
       Watch: { ...strict('Watch'), responseSerialize: (bytes: Buffer) => bytes },
     };
     const implementation: UntypedServiceImplementation = {
@@ -76,6 +89,8 @@ export class KvGrpcService {
       Get: this.unary('Get', (req: GetRequest__Output) => this.get(req)),
       Delete: this.unary('Delete', (req: DeleteRequest__Output) => this.delete(req)),
       GetAll: this.unary('GetAll', (req: GetAllRequest__Output) => this.getAll(req)),
+      Txn: this.unary('Txn', (req: TxnRequest__Output) => this.txn(req)),
+      GetMany: this.unary('GetMany', (req: GetManyRequest__Output) => this.getMany(req)),
       Watch: (call: WatchCall) => this.watch(call),
     };
     server.addService(service, implementation);
@@ -86,19 +101,72 @@ export class KvGrpcService {
     for (const watch of [...this.watches]) watch.end(reason);
   }
 
+  // A conditional write always waits for its outcome: without the wait, the distributed data plane could only say
+  // that the write was queued, and a caller of a compare-and-set needs to know whether it won.
   private async put(req: PutRequest__Output): Promise<PutResponse> {
-    const result = await this.options.dataPlane.put(req.key, req.value, this.writeOptions(req.waitApplied));
-    return { success: true, version: result.version.toString(), applied: result.applied };
+    const { dataPlane } = this.options;
+    const condition = putCondition(req);
+    const options = {
+      ...this.writeOptions(req.waitApplied || condition !== undefined),
+      ...(condition ? { condition } : {}),
+      ...ttlOf(req.ttlSeconds),
+    };
+    const result = await dataPlane
+      .put(req.key, req.value, options)
+      .catch((err: unknown) => explainFailedCondition(err, dataPlane, condition ? [{ key: req.key, condition }] : []));
+    return {
+      success: true,
+      version: result.version.toString(),
+      applied: result.applied,
+      expiresAtMs: result.expiresAt ?? 0,
+    };
   }
 
   private async get(req: GetRequest__Output): Promise<GetResponse> {
     const record = await this.options.dataPlane.mustGet(req.key);
-    return { key: record.key, value: record.value, version: record.version.toString() };
+    return { ...toKeyValue(record), expiresAtMs: record.expiresAt ?? 0 };
   }
 
   private async delete(req: DeleteRequest__Output): Promise<DeleteResponse> {
-    const result = await this.options.dataPlane.delete(req.key, this.writeOptions(req.waitApplied));
+    const { dataPlane } = this.options;
+    const condition = deleteCondition(req);
+    const options = {
+      ...this.writeOptions(req.waitApplied || condition !== undefined),
+      ...(condition ? { condition } : {}),
+    };
+    const result = await dataPlane
+      .delete(req.key, options)
+      .catch((err: unknown) => explainFailedCondition(err, dataPlane, condition ? [{ key: req.key, condition }] : []));
     return { success: true, version: result.version.toString(), applied: result.applied };
+  }
+
+  /** A transaction with compares waits for its outcome, like a conditional write. */
+  private async txn(req: TxnRequest__Output): Promise<TxnResponse> {
+    const { dataPlane } = this.options;
+    const request = toTxnRequest(req);
+    const compares = request.compares ?? [];
+    const result = await dataPlane
+      .transact(request, this.writeOptions(req.waitApplied || compares.length > 0))
+      .catch((err: unknown) => explainFailedCondition(err, dataPlane, compares));
+    return { succeeded: true, version: result.version.toString(), applied: result.applied };
+  }
+
+  private async getMany(req: GetManyRequest__Output): Promise<GetManyResponse> {
+    const records = await this.options.dataPlane.getMany(req.keys);
+    return {
+      entries: req.keys.map((key, i) => {
+        const record = records[i];
+        return record
+          ? {
+              key,
+              found: true,
+              value: record.value,
+              version: record.version.toString(),
+              expiresAtMs: record.expiresAt ?? 0,
+            }
+          : { key, found: false };
+      }),
+    };
   }
 
   private async getAll(req: GetAllRequest__Output): Promise<GetAllResponse> {

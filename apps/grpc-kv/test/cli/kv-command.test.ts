@@ -1,3 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { status } from '@grpc/grpc-js';
 import { KvError } from '@kverse/kv-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildKvCommand, KvClient } from '../../src/index.js';
@@ -10,11 +15,13 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-async function kv(args: string[]) {
-  const io = captureIo();
+async function kv(args: string[], stdin?: string) {
+  const io = { ...captureIo(), ...(stdin === undefined ? {} : { in: Readable.from([stdin]) }) };
   await buildKvCommand(io).parseAsync(['--addr', h.server.address, ...args], { from: 'user' });
   return io;
 }
+
+const versionOf = (line: string) => /version=(\d+)/.exec(line)?.[1] ?? '';
 
 it('puts, gets, lists and deletes', async () => {
   expect((await kv(['put', 'a/1', 'one', '--wait'])).stdout()).toMatch(/^OK version=\d+ applied\n$/);
@@ -53,5 +60,65 @@ it('watch reconnects after the server ends the stream and resumes without losing
     expect(io.stderr()).toMatch(/going away; reconnecting/);
   } finally {
     writer.close();
+  }
+});
+
+it('puts with a TTL and conditions, deletes at a version, and gets several keys at once', async () => {
+  const ttl = (await kv(['put', 'c/ttl', 'soon', '--ttl', '60'])).stdout();
+  expect(ttl).toMatch(/^OK version=\d+ applied expires=\d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
+  expect((await kv(['get', '-v', 'c/ttl'])).stdout()).toMatch(/^soon\tversion=\d+\texpires=\S+Z\n$/);
+
+  const created = versionOf((await kv(['put', 'c/k', 'one', '--if-absent'])).stdout());
+  await expect(kv(['put', 'c/k', 'again', '--if-absent'])).rejects.toMatchObject({
+    code: status.FAILED_PRECONDITION,
+  });
+  const updated = versionOf((await kv(['put', 'c/k', 'two', '--if-version', created])).stdout());
+  await expect(kv(['put', 'c/k', 'three', '--if-version', created])).rejects.toMatchObject({
+    code: status.FAILED_PRECONDITION,
+    details: expect.stringContaining(`but it is at version ${updated}`),
+  });
+
+  expect((await kv(['get', 'c/k', 'c/ttl'])).stdout()).toBe('c/k\ttwo\nc/ttl\tsoon\n');
+  await expect(kv(['get', 'c/k', 'c/none'])).rejects.toThrow('not found: c/none');
+
+  await expect(kv(['delete', 'c/k', '--if-version', created])).rejects.toMatchObject({
+    code: status.FAILED_PRECONDITION,
+  });
+  expect((await kv(['delete', 'c/k', '--if-version', updated])).stdout()).toMatch(/^OK version=\d+ applied\n$/);
+  expect((await kv(['ls', 'c/', '--keys-only'])).stdout()).toBe('c/ttl\n');
+});
+
+it('applies a transaction read from a file or from stdin, all or nothing', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kverse-kv-txn-'));
+  try {
+    const first = join(dir, 'first.json');
+    await writeFile(
+      first,
+      JSON.stringify({
+        compares: [{ key: 'acct/a', absent: true }],
+        ops: [{ put: { key: 'acct/a', value: '100' } }, { put: { key: 'acct/b', value: '0', ttlSeconds: 600 } }],
+      }),
+    );
+    const version = versionOf((await kv(['txn', first])).stdout());
+    expect((await kv(['get', '-v', 'acct/a', 'acct/b'])).stdout()).toMatch(
+      new RegExp(`^acct/a\t100\tversion=${version}\nacct/b\t0\tversion=${version}\texpires=\\S+\n$`),
+    );
+
+    const move = (from: string) =>
+      JSON.stringify({
+        compares: [{ key: 'acct/a', version: from }],
+        ops: [{ put: { key: 'acct/a', value: '90' } }, { put: { key: 'acct/b', value: '10' } }],
+      });
+    expect((await kv(['txn'], move(version))).stdout()).toMatch(/^OK version=\d+ applied\n$/);
+    // The same transfer again: its compare no longer holds, and nothing is written.
+    await expect(kv(['txn', '-'], move(version))).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+    expect((await kv(['get', 'acct/a', 'acct/b'])).stdout()).toBe('acct/a\t90\nacct/b\t10\n');
+
+    await expect(kv(['txn'], '{"ops":[{"put":{"key":"x","value":"1","ttl":5}}]}')).rejects.toThrow(
+      /transaction is invalid: \/ops\/0/,
+    );
+    await expect(kv(['txn'], 'not json')).rejects.toThrow(/transaction is not JSON/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });

@@ -150,7 +150,11 @@ export function describeConditions(factory: EngineFactory, options: ConformanceO
         // The expiry sweep's delete is conditioned on the expired version: it removes the key only at that version.
         await engine.apply([expiring(put('c', 'old', 10), Date.now() - 1)]);
         expect(await engine.apply([when(del('c', 13), { expiredVersion: 9n })])).toEqual(['failed']);
+        const deletes: string[] = [];
+        const off = engine.onApplied((changes) => deletes.push(...changes.map((c) => `${c.op} ${c.key}`)));
         expect(await engine.apply([when(del('c', 13), { expiredVersion: 10n })])).toEqual(['applied']);
+        off();
+        expect(deletes).toEqual(['delete c']);
         expect(await engine.listExpired(Date.now(), 10)).toEqual([expect.objectContaining({ key: 'a' })]);
         await engine.apply([expiring(put('d', 'live', 10), Date.now() + 60_000)]);
         expect(await engine.apply([when(del('d', 14), { expiredVersion: 10n })])).toEqual(['failed']);

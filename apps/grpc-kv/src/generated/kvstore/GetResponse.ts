@@ -9,6 +9,10 @@ export interface GetResponse {
    * Version of the write that produced this value.
    */
   'version'?: (number | string | Long);
+  /**
+   * When the key expires, in milliseconds since the epoch; 0 when it never does.
+   */
+  'expiresAtMs'?: (number | string | Long);
 }
 
 export interface GetResponse__Output {
@@ -18,4 +22,8 @@ export interface GetResponse__Output {
    * Version of the write that produced this value.
    */
   'version': (string);
+  /**
+   * When the key expires, in milliseconds since the epoch; 0 when it never does.
+   */
+  'expiresAtMs': (string);
 }
