@@ -1,0 +1,4 @@
+export * from './config.js';
+export * from './names.js';
+export * from './propagation.js';
+export * from './telemetry.js';
