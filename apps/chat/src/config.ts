@@ -1,4 +1,5 @@
 import { type ConfigOf, defineConfig, type Env, logLevelSetting, parseConfig, setting, T } from '@kverse/runtime';
+import { telemetryConfigSpec } from '@kverse/telemetry';
 import { Type } from 'typebox';
 
 /** Every setting of the chat server, parsed once from the environment (see the README's table). */
@@ -56,16 +57,8 @@ export const chatConfigSpec = defineConfig({
     Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' })),
     'Names this replica in member ids and telemetry; default: host name and process id.',
   ),
-  otlpEndpoint: setting(
-    'OTEL_EXPORTER_OTLP_ENDPOINT',
-    T.url(),
-    'OTLP/HTTP endpoint; when set, traces and metrics are exported there. Unset: no SDK is started.',
-  ),
-  otelServiceName: setting(
-    'OTEL_SERVICE_NAME',
-    Type.String({ default: 'kverse-chat' }),
-    'service.name of exported telemetry.',
-  ),
+  // OTEL_EXPORTER_OTLP_ENDPOINT and the other standard settings; when an endpoint is set, traces and metrics go there.
+  ...telemetryConfigSpec,
   otelMetricExportIntervalMs: setting(
     'OTEL_METRIC_EXPORT_INTERVAL',
     Type.Integer({ minimum: 100, default: 60_000 }),

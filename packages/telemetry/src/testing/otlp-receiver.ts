@@ -14,6 +14,8 @@ export interface ReceivedSpan {
   readonly kind: number;
   /** `service.name` of the resource that sent it. */
   readonly serviceName: string | undefined;
+  /** Every attribute of that resource (`service.name`, `service.instance.id`, …). */
+  readonly resource: Readonly<Record<string, string | number | boolean>>;
   readonly attributes: Readonly<Record<string, string | number | boolean>>;
   readonly links: ReadonlyArray<{ readonly traceId: string; readonly spanId: string }>;
   /** OTLP StatusCode: 0 unset, 1 ok, 2 error. */
@@ -167,6 +169,7 @@ export class OtlpReceiver {
             name: span.name ?? '',
             kind: span.kind ?? 0,
             serviceName: typeof serviceName === 'string' ? serviceName : undefined,
+            resource,
             attributes: attributesOf(span.attributes),
             links: (span.links ?? []).map((l) => ({ traceId: id(l.traceId), spanId: id(l.spanId) })),
             statusCode: span.status?.code ?? 0,
