@@ -21,6 +21,7 @@ import type { PutRequest__Output } from '../generated/kvstore/PutRequest.js';
 import type { PutResponse } from '../generated/kvstore/PutResponse.js';
 import type { BearerAuth } from './bearer-auth.js';
 import { toGrpcStatus } from './grpc-status.js';
+import { traceUnary } from './grpc-tracing.js';
 import type { KvMetrics } from './kv-metrics.js';
 import { isRejected, type RejectedRequest, strictDeserializer } from './request-guard.js';
 import { type OpenWatch, serveWatch, toWatchResponse, type WatchCall } from './watch-call.js';
@@ -154,7 +155,7 @@ export class KvGrpcService {
         if (isRejected(request)) throw new KvError('KV_ERR_INVALID_ARGUMENT', request.rejected);
         return handle(request);
       };
-      run().then(
+      traceUnary(method, call.metadata as Metadata, run).then(
         (response) => {
           stop();
           metrics.requests.inc({ method, code: 'OK' });
