@@ -1,5 +1,5 @@
 import { apiConfigSpec, startApi } from '@kverse/api';
-import { chatConfigSpec, startChatServer } from '@kverse/chat';
+import { chatConfigSpec, parseChatConfig, startChatServer } from '@kverse/chat';
 import { consumerConfigSpec, startConsumer } from '@kverse/consumer';
 import { dataPlaneEnvSpecs, openDataPlaneFromEnv } from '@kverse/data-plane';
 import { grpcKvConfigSpec, startGrpcKv } from '@kverse/grpc-kv';
@@ -47,7 +47,7 @@ export async function startPlatform(env: Env, logger?: Logger): Promise<StartedP
   assertNoUnknownVariables(env, startSpecs);
   const apiConfig = parseConfig(apiConfigSpec, env);
   const grpcConfig = parseConfig(grpcKvConfigSpec, env);
-  const chatConfig = parseConfig(chatConfigSpec, env);
+  const chatConfig = parseChatConfig(env);
   const multicastConfig = { ...parseConfig(multicastNodeConfig, env), repl: false };
   const log = logger ?? createLogger({ name: 'kverse', level: apiConfig.logLevel });
   const metrics = createMetricsRegistry({ app: 'kverse' });

@@ -9,7 +9,7 @@ export const telemetryConfigSpec = defineConfig({
   otlpEndpoint: setting(
     'OTEL_EXPORTER_OTLP_ENDPOINT',
     T.url(),
-    'OTLP/HTTP base URL (a collector, Jaeger or Tempo, usually port 4318); traces go to `/v1/traces`. Unset: no SDK is started and tracing costs nothing',
+    'OTLP/HTTP base URL (collector, Jaeger, Tempo; port 4318), traces to `/v1/traces`; unset: tracing is off, at no cost',
   ),
   otlpProtocol: setting(
     'OTEL_EXPORTER_OTLP_PROTOCOL',
@@ -19,7 +19,7 @@ export const telemetryConfigSpec = defineConfig({
   otelServiceName: setting(
     'OTEL_SERVICE_NAME',
     Type.Optional(Type.String({ minLength: 1 })),
-    '`service.name` of exported telemetry (default: the app, e.g. `kverse-api`, `kverse-consumer`)',
+    '`service.name` of exported telemetry (default: the app’s, e.g. `kverse-api`, `kverse-consumer`)',
   ),
   tracesSampler: setting(
     'OTEL_TRACES_SAMPLER',
@@ -34,7 +34,7 @@ export const telemetryConfigSpec = defineConfig({
       ].map((s) => Type.Literal(s)),
       { default: 'parentbased_always_on' },
     ),
-    'Which traces are recorded: `parentbased_*` follows the caller’s `traceparent` decision when there is one',
+    'Which traces are recorded; `parentbased_*` follows an incoming `traceparent`’s decision',
   ),
   tracesSamplerArg: setting(
     'OTEL_TRACES_SAMPLER_ARG',
@@ -44,7 +44,7 @@ export const telemetryConfigSpec = defineConfig({
   exportDelayMs: setting(
     'OTEL_BSP_SCHEDULE_DELAY',
     Type.Integer({ minimum: 1, maximum: 600_000, default: 5000 }),
-    'Milliseconds between span exports (spans are batched; a full queue of 2048 drops new spans, never blocks)',
+    'Milliseconds between batched span exports (a full queue of 2048 drops spans, never blocks)',
   ),
 });
 
