@@ -21,8 +21,17 @@ export const tracingPlugin = fp(
   async (app: FastifyInstance) => {
     app.decorateRequest('kvSpan', null);
     app.addHook('onRequest', (request, _reply, done) => {
-      const parent = extractContext(request.headers as MessageHeaders, ROOT_CONTEXT);
-      const span = tracer.startSpan(request.method, { kind: SpanKind.SERVER }, parent);
+      // Most requests carry no trace context: skip the propagator for them.
+      const parent = request.headers.traceparent
+        ? extractContext(request.headers as MessageHeaders, ROOT_CONTEXT)
+        : ROOT_CONTEXT;
+      // Routing has happened: the span is named and described once, at its start.
+      const route = request.routeOptions.url ?? '';
+      const span = tracer.startSpan(
+        route ? `${request.method} ${route}` : request.method,
+        { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route } },
+        parent,
+      );
       request.kvSpan = span;
       // Everything that runs from `done` on — later hooks, the handler, its awaits — sees the span as active.
       context.with(trace.setSpan(parent, span), done);
@@ -30,16 +39,7 @@ export const tracingPlugin = fp(
     app.addHook('onResponse', (request, reply, done) => {
       const span = request.kvSpan;
       if (span) {
-        const route = request.routeOptions.url;
-        if (route) span.updateName(`${request.method} ${route}`);
-        if (span.isRecording()) {
-          span.setAttributes({
-            'http.request.method': request.method,
-            'http.route': route ?? '',
-            'url.path': request.url.split('?', 1)[0] ?? '',
-            'http.response.status_code': reply.statusCode,
-          });
-        }
+        span.setAttribute('http.response.status_code', reply.statusCode);
         if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
       }
