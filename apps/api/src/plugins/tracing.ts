@@ -11,6 +11,7 @@ declare module 'fastify' {
 }
 
 const tracer = kvTracer('@kverse/api');
+const UNTRACED = new Set(['/health', '/ready', '/metrics']);
 
 /**
  * One SERVER span per request, `<METHOD> <route>` (e.g. `PUT /kv`), continuing the caller's trace when it sends a
@@ -21,6 +22,8 @@ export const tracingPlugin = fp(
   async (app: FastifyInstance) => {
     app.decorateRequest('kvSpan', null);
     app.addHook('onRequest', (request, _reply, done) => {
+      // Probes and scrapes are not traced: they would outnumber the requests worth looking at.
+      if (UNTRACED.has(request.routeOptions.url ?? '')) return done();
       // Most requests carry no trace context: skip the propagator for them.
       const parent = request.headers.traceparent
         ? extractContext(request.headers as MessageHeaders, ROOT_CONTEXT)
