@@ -12,6 +12,7 @@ declare module 'fastify' {
 
 const tracer = kvTracer('@kverse/api');
 const UNTRACED = new Set(['/health', '/ready', '/metrics']);
+const SERVER = { kind: SpanKind.SERVER };
 
 /**
  * One SERVER span per request, `<METHOD> <route>` (e.g. `PUT /kv`), continuing the caller's trace when it sends a
@@ -30,11 +31,9 @@ export const tracingPlugin = fp(
         : ROOT_CONTEXT;
       // Routing has happened: the span is named and described once, at its start.
       const route = request.routeOptions.url ?? '';
-      const span = tracer.startSpan(
-        route ? `${request.method} ${route}` : request.method,
-        { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route } },
-        parent,
-      );
+      const span = tracer.startSpan(route ? `${request.method} ${route}` : request.method, SERVER, parent);
+      // Attributes only on recorded spans: a sampled-out request allocates and checks none.
+      if (span.isRecording()) span.setAttributes({ 'http.request.method': request.method, 'http.route': route });
       request.kvSpan = span;
       // Everything that runs from `done` on — later hooks, the handler, its awaits — sees the span as active.
       context.with(trace.setSpan(parent, span), done);
