@@ -41,7 +41,11 @@ export function extractContext(headers: MessageHeaders | undefined, base: Contex
   return headers ? propagation.extract(base, headers, headerGetter) : base;
 }
 
-/** The tracer a KVerse library records with: the global provider's, a no-op until an app starts the SDK. */
+/**
+ * The tracer a KVerse library records with: the global provider's, a no-op until an app starts the SDK. Libraries
+ * keep it in a module constant; like every `@opentelemetry/api` tracer it binds to the first SDK registered in the
+ * process, which is the one an app runs for its lifetime.
+ */
 export function kvTracer(name: string): Tracer {
   return trace.getTracer(name);
 }
