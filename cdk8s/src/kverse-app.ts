@@ -23,6 +23,7 @@ import {
   topologySpread,
 } from './pod.js';
 import { componentNetworkPolicy, type PolicyPeer, podDisruptionBudget } from './policy.js';
+import { tracingEgress, tracingEnv } from './tracing.js';
 
 /** User id of the KVerse images (the `node` user of the Node.js base image). */
 export const APP_UID = 1000;
@@ -59,6 +60,7 @@ export class KVerseApp extends Construct {
         name: variable,
         valueFrom: { secretKeyRef: connectionSecret(ctx, service) },
       })),
+      ...tracingEnv(ctx.spec),
     ];
     const volumes = [TMP_VOLUME, ...(def.dataDir ? [{ name: 'data', emptyDir: {} }] : [])];
     const mounts = [TMP_MOUNT, ...(def.dataDir ? [{ name: 'data', mountPath: def.dataDir }] : [])];
@@ -138,11 +140,17 @@ export class KVerseApp extends Construct {
 
     // DESIGN.md §1: front doors take clients on their public ports; metrics are scraped from anywhere; each app
     // reaches only the backing services it uses (any address when that service is external).
-    const egress: PolicyPeer[] = backing.map(([service]) =>
-      ctx.spec[service].mode === 'external'
-        ? { ports: [] }
-        : { ports: BACKING_CLIENT_PORTS[service].map((port) => ({ port })), components: [BACKING_COMPONENTS[service]] },
-    );
+    const egress: PolicyPeer[] = [
+      ...backing.map(([service]) =>
+        ctx.spec[service].mode === 'external'
+          ? { ports: [] }
+          : {
+              ports: BACKING_CLIENT_PORTS[service].map((port) => ({ port })),
+              components: [BACKING_COMPONENTS[service]],
+            },
+      ),
+      ...tracingEgress(ctx.spec),
+    ];
     componentNetworkPolicy(this, 'network-policy', {
       ctx,
       component: def.component,

@@ -76,6 +76,8 @@ describe('charts/kverse', () => {
     'monitoring on': {
       monitoring: { serviceMonitors: { enabled: true, interval: '15s' }, dashboards: { enabled: true } },
     },
+    'tracing on': { monitoring: { tracing: { otlpEndpoint: 'https://tempo.observability', sampleRatio: 0.25 } } },
+    'tracing on, default ratio': { monitoring: { tracing: { otlpEndpoint: 'http://otel-collector:4318' } } },
   };
 
   it.each(Object.entries(cases))('renders the synth for %s', (_, values) => {

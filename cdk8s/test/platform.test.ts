@@ -60,6 +60,24 @@ describe('KVersePlatform', () => {
     expect(cm.data.enabled_plugins).toContain('rabbitmq_peer_discovery_k8s');
   });
 
+  it('points every app at the OTLP endpoint when tracing is on, and lets it reach the collector', () => {
+    const off = synthPlatform();
+    const envOf = (objects: typeof off, name: string) =>
+      find(objects, 'Deployment', name)!.spec.template.spec.containers[0].env as Array<{ name: string }>;
+    expect(envOf(off, 'kverse-api').filter((e) => e.name.startsWith('OTEL_'))).toEqual([]);
+    const on = synthPlatform({
+      monitoring: { tracing: { otlpEndpoint: 'http://collector.obs:4318', sampleRatio: 0.1 } },
+    });
+    for (const app of ['kverse-api', 'kverse-consumer', 'kverse-grpc-kv', 'kverse-chat']) {
+      expect(envOf(on, app).filter((e) => e.name.startsWith('OTEL_'))).toEqual([
+        { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://collector.obs:4318' },
+        { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' },
+        { name: 'OTEL_TRACES_SAMPLER_ARG', value: '0.1' },
+      ]);
+      expect(find(on, 'NetworkPolicy', app)!.spec.egress).toContainEqual({ ports: [{ port: 4318, protocol: 'TCP' }] });
+    }
+  });
+
   it('creates ServiceMonitors and dashboards only when asked', () => {
     expect(synthPlatform().filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
     const objects = synthPlatform({

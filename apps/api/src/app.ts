@@ -7,6 +7,7 @@ import { errorsPlugin } from './plugins/errors.js';
 import { inputPlugin, parseQueryString } from './plugins/input.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
+import { tracingPlugin } from './plugins/tracing.js';
 import { webUiPlugin } from './plugins/web-ui.js';
 import healthRoutes from './routes/health.js';
 import batchRoutes from './routes/kv/batch.js';
@@ -23,6 +24,8 @@ export interface ApiDeps {
   readonly metrics: Registry;
   /** Dependencies reported by `/ready`. */
   readonly readiness?: readonly ReadinessCheck[];
+  /** Record a span per request (an OpenTelemetry SDK was started). @default false */
+  readonly tracing?: boolean;
 }
 
 /** Builds the REST API from its configuration and dependencies; the caller decides whether and where to listen. */
@@ -43,6 +46,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
+  if (deps.tracing) await app.register(tracingPlugin);
   await app.register(errorsPlugin);
   await app.register(inputPlugin);
   await app.register(metricsPlugin, { registry: deps.metrics });

@@ -15,7 +15,7 @@ export interface TestApi {
 }
 
 /** The real API on the real embedded data plane (log engine in a temporary directory). */
-export async function openTestApi(env: Env = {}): Promise<TestApi> {
+export async function openTestApi(env: Env = {}, options: { tracing?: boolean } = {}): Promise<TestApi> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kverse-api-'));
   const logger = createLogger({ name: 'api-test', level: 'silent' });
   const opened = await openEmbeddedDataPlane(
@@ -27,6 +27,7 @@ export async function openTestApi(env: Env = {}): Promise<TestApi> {
     logger,
     metrics: createMetricsRegistry(),
     readiness: opened.readiness,
+    tracing: options.tracing ?? false,
   });
   await app.ready();
   return {

@@ -5,6 +5,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { KvError } from '@kverse/kv-core';
 import type { Logger, Registry } from '@kverse/runtime';
 import { type MetricsServer, startMetricsServer } from '@kverse/runtime';
+import { startTelemetry } from '@kverse/telemetry';
 import { HealthImplementation } from 'grpc-health-check';
 import type { ChatConfig } from './config.js';
 import { ChatHub } from './domain/chat-hub.js';
@@ -14,7 +15,6 @@ import { ChatGrpcService } from './grpc/chat-grpc-service.js';
 import { loadChatPackageDefinition, loadChatProto } from './grpc/chat-proto.js';
 import { RedisBackplane } from './redis/redis-backplane.js';
 import { ChatTelemetry } from './telemetry/chat-telemetry.js';
-import type { OtelHandle } from './telemetry/otel.js';
 
 /** What a chat server needs from the process that hosts it. */
 export interface ChatServerDeps {
@@ -45,15 +45,15 @@ const SERVICE_NAME = 'kverse.chat.v1.ChatService';
 export async function startChatServer(config: ChatConfig, deps: ChatServerDeps): Promise<ChatServerHandle> {
   const replicaId = config.replicaId ?? `${hostname()}-${process.pid}`;
   const logger = deps.logger.child({ component: 'chat', replica: replicaId });
-  // The SDK is loaded only when an endpoint is configured: off, it costs neither start-up nor memory.
-  const otel: OtelHandle | undefined = config.otlpEndpoint
-    ? (await import('./telemetry/otel.js')).startOtel({
-        endpoint: config.otlpEndpoint,
-        serviceName: config.otelServiceName,
-        instanceId: replicaId,
-        metricExportIntervalMs: config.otelMetricExportIntervalMs,
-      })
-    : undefined;
+  // The SDK is loaded only when an endpoint is configured: off, it costs neither start-up nor memory. Chat's spans
+  // stay within one process, so its SDK is its own (not the process-wide one other apps in `kverse start` share).
+  const telemetry = await startTelemetry(config, {
+    serviceName: 'kverse-chat',
+    instanceId: replicaId,
+    global: false,
+    metricExportIntervalMs: config.otelMetricExportIntervalMs,
+  });
+  const otel = telemetry.enabled ? telemetry : undefined;
   const hub = new ChatHub({
     limits: {
       maxMessageBytes: config.maxMessageBytes,

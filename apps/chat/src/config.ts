@@ -1,4 +1,5 @@
 import { type ConfigOf, defineConfig, type Env, logLevelSetting, parseConfig, setting, T } from '@kverse/runtime';
+import { type TelemetryConfig, telemetryConfigSpec } from '@kverse/telemetry';
 import { Type } from 'typebox';
 
 /** Every setting of the chat server, parsed once from the environment (see the README's table). */
@@ -56,16 +57,6 @@ export const chatConfigSpec = defineConfig({
     Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' })),
     'Names this replica in member ids and telemetry; default: host name and process id.',
   ),
-  otlpEndpoint: setting(
-    'OTEL_EXPORTER_OTLP_ENDPOINT',
-    T.url(),
-    'OTLP/HTTP endpoint; when set, traces and metrics are exported there. Unset: no SDK is started.',
-  ),
-  otelServiceName: setting(
-    'OTEL_SERVICE_NAME',
-    Type.String({ default: 'kverse-chat' }),
-    'service.name of exported telemetry.',
-  ),
   otelMetricExportIntervalMs: setting(
     'OTEL_METRIC_EXPORT_INTERVAL',
     Type.Integer({ minimum: 100, default: 60_000 }),
@@ -74,14 +65,18 @@ export const chatConfigSpec = defineConfig({
   logLevel: logLevelSetting,
 });
 
-export type ChatConfig = ConfigOf<typeof chatConfigSpec>;
+/**
+ * The chat settings and the standard OpenTelemetry ones (`telemetryConfigSpec`, shared by every app and documented
+ * once): with `OTEL_EXPORTER_OTLP_ENDPOINT` set, traces and metrics are exported there.
+ */
+export type ChatConfig = ConfigOf<typeof chatConfigSpec> & TelemetryConfig;
 
 /** Parses the chat settings from `env`; throws a ConfigError naming every bad variable. */
 export function parseChatConfig(env: Env): ChatConfig {
-  return parseConfig(chatConfigSpec, env);
+  return { ...parseConfig(chatConfigSpec, env), ...parseConfig(telemetryConfigSpec, env) };
 }
 
 /** The defaults with `overrides`: how tests and the in-process launcher build a config without an environment. */
 export function chatConfig(overrides: Partial<ChatConfig> = {}): ChatConfig {
-  return { ...parseConfig(chatConfigSpec, {}), ...overrides };
+  return { ...parseChatConfig({}), ...overrides };
 }

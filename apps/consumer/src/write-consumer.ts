@@ -18,7 +18,10 @@ import {
   type Write,
 } from '@kverse/kv-core';
 import type { Logger } from '@kverse/runtime';
+import { injectContext, inSpan, KV_SPANS, SpanKind } from '@kverse/telemetry';
+import { SpanStatusCode } from '@opentelemetry/api';
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { changesAttributes, traceApply, tracer } from './apply-tracing.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 
 /** Something kept in step with applied writes after each commit (the Redis cache). Failures are logged, not fatal. */
@@ -67,6 +70,9 @@ export class WriteConsumer {
         await declareWriteTopology(publisher, options.partitions);
         await declareChangeTopology(publisher);
         publisher.on('error', () => undefined);
+        // The publisher must exist before the first delivery: a batch applied without it would be acked without its
+        // kv.changes message, and `?wait=applied` waiters and watchers would never hear of it.
+        this.publisher = publisher;
         const channel = await connection.createChannel();
         channel.on('error', () => undefined);
         await channel.prefetch(options.prefetch, false);
@@ -79,7 +85,6 @@ export class WriteConsumer {
           );
           consumers.push({ channel, tag: consumerTag });
         }
-        this.publisher = publisher;
         this.consumers = consumers;
       },
       onDown: () => {
@@ -126,7 +131,6 @@ export class WriteConsumer {
   }
 
   private async process(batch: Delivery[]): Promise<void> {
-    const { metrics, logger } = this.options;
     const writes: Array<{ delivery: Delivery; write: Write }> = [];
     for (const delivery of batch) {
       const attempts = Number(delivery.msg.properties.headers?.['x-delivery-count'] ?? 0) + 1;
@@ -141,10 +145,16 @@ export class WriteConsumer {
       }
     }
     if (writes.length === 0) return;
+    const traced = traceApply(writes.map((w) => ({ msg: w.delivery.msg, write: w.write })));
+    traced.settle((await traced.run(() => this.applyBatch(writes))) ?? []);
+  }
 
+  /** Applies decoded writes, then updates the cache, publishes to `kv.changes` and acks; returns the outcomes. */
+  private async applyBatch(writes: Array<{ delivery: Delivery; write: Write }>): Promise<ApplyOutcome[] | undefined> {
+    const { metrics, logger } = this.options;
     const started = performance.now();
     const result = await this.applyWithRetry(writes.map((w) => w.write));
-    if (!result) return; // the broker connection went away: these deliveries will come again
+    if (!result) return undefined; // the broker connection went away: these deliveries will come again
     const { outcomes, applied } = result;
     metrics.applySeconds.observe((performance.now() - started) / 1000);
     metrics.batchSize.observe(writes.length);
@@ -167,6 +177,7 @@ export class WriteConsumer {
       const n = outcomes.filter((o) => o === outcome).length;
       if (n > 0) metrics.messages.inc({ outcome }, n);
     }
+    return outcomes;
   }
 
   /**
@@ -199,18 +210,28 @@ export class WriteConsumer {
   private async publishChanges(applied: readonly Mutation[], settled: readonly Settlement[]): Promise<void> {
     const publisher = this.publisher;
     if (!publisher) return;
-    await new Promise<void>((resolve) => {
-      publisher.publish(
-        CHANGES_EXCHANGE,
-        '',
-        encodeChanges({ applied, settled }),
-        { contentType: 'application/json' },
-        (err: unknown) => {
-          if (err) this.options.logger.warn('kv.changes publish not confirmed; waiters will time out');
-          resolve();
-        },
-      );
-    }).catch(() => undefined);
+    await inSpan(
+      tracer,
+      KV_SPANS.changesPublish,
+      SpanKind.PRODUCER,
+      () => changesAttributes(settled),
+      (span) =>
+        new Promise<void>((resolve) => {
+          publisher.publish(
+            CHANGES_EXCHANGE,
+            '',
+            encodeChanges({ applied, settled }),
+            { contentType: 'application/json', headers: injectContext() },
+            (err: unknown) => {
+              if (err) {
+                this.options.logger.warn('kv.changes publish not confirmed; waiters will time out');
+                span.setStatus({ code: SpanStatusCode.ERROR, message: 'not confirmed' });
+              }
+              resolve();
+            },
+          );
+        }),
+    ).catch(() => undefined);
   }
 
   private async deadLetter(delivery: Delivery, reason: string): Promise<void> {

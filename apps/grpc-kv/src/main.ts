@@ -8,6 +8,7 @@ import {
   Shutdown,
   startMetricsServer,
 } from '@kverse/runtime';
+import { startTelemetry, telemetryConfigSpec } from '@kverse/telemetry';
 import { startGrpcKv } from './app.js';
 import { grpcKvConfigSpec } from './config.js';
 
@@ -15,11 +16,14 @@ import { grpcKvConfigSpec } from './config.js';
 // DATABASE_URL/REDIS_URL/AMQP_URL it runs on the shared data plane (the same keys as the REST API); with none set,
 // standalone on the embedded log engine in KVERSE_DATA_DIR.
 await runMain(async () => {
-  assertNoUnknownVariables(process.env, [grpcKvConfigSpec, ...dataPlaneEnvSpecs]);
+  assertNoUnknownVariables(process.env, [grpcKvConfigSpec, telemetryConfigSpec, ...dataPlaneEnvSpecs]);
   const config = parseConfig(grpcKvConfigSpec, process.env);
+  const telemetryConfig = parseConfig(telemetryConfigSpec, process.env);
   const logger = createLogger({ name: 'grpc-kv', level: config.logLevel });
   const metrics = createMetricsRegistry({ app: 'grpc-kv' });
   const shutdown = new Shutdown({ logger }).listen();
+  const telemetry = await startTelemetry(telemetryConfig, { serviceName: 'kverse-grpc-kv' });
+  shutdown.add('telemetry', () => telemetry.shutdown());
 
   const opened = await openDataPlaneFromEnv(process.env, logger, metrics);
   shutdown.add('data plane', () => opened.close());

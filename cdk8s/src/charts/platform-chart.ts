@@ -28,7 +28,14 @@ export function platformChartFiles(): Record<string, string> {
   const app = new App();
   const platform = new KVersePlatform(app, 'kverse', {
     name: RELEASE,
-    spec: { monitoring: { serviceMonitors: { enabled: true }, dashboards: { enabled: true } } },
+    spec: {
+      monitoring: {
+        serviceMonitors: { enabled: true },
+        dashboards: { enabled: true },
+        // Present in the synth so the OTEL_* variables and the collector's egress rule can be made conditional.
+        tracing: { otlpEndpoint: 'http://otlp-collector.example:4318' },
+      },
+    },
   });
   const version = platform.spec.version;
   const t = new Templater();
@@ -118,6 +125,7 @@ function templateApp(object: Obj, key: FrontDoorAppName | 'multicastNode', t: Te
     const container = object.spec.template.spec.containers[0];
     container.image = t.expr(`include "kverse.image" (dict "root" . "name" "${image}")`);
     container.resources = t.yaml(`${values}.resources`);
+    if (container.env) container.env = container.env.map((e: Obj) => templateTracingEnv(e, t));
     for (const e of container.env ?? []) {
       if (e.name === 'ORDERING') e.value = t.value(`${values}.ordering`, true);
       const ref = e.valueFrom?.secretKeyRef;
@@ -140,7 +148,24 @@ function templateApp(object: Obj, key: FrontDoorAppName | 'multicastNode', t: Te
     Object.keys(APPS[key].uses).forEach((service, i) => {
       object.spec.egress[i] = t.ifItem(`eq .Values.${service}.mode "external"`, { ports: [] }, object.spec.egress[i]);
     });
+    // Then the collector's port when tracing is on (see tracingEgress).
+    const otlp = Object.keys(APPS[key].uses).length;
+    object.spec.egress[otlp] = t.ifItem(TRACING_ON, {
+      ports: [{ port: t.expr('include "kverse.otlpPort" .'), protocol: 'TCP' }],
+    });
   }
+}
+
+const TRACING_ON = '.Values.monitoring.tracing.otlpEndpoint';
+
+/** The OTEL_* variables of an app (see tracingEnv), present only when tracing is on; other variables unchanged. */
+function templateTracingEnv(e: Obj, t: Templater): Obj | string {
+  const value: Record<string, string> = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: t.value('monitoring.tracing.otlpEndpoint', true),
+    OTEL_TRACES_SAMPLER: e.value,
+    OTEL_TRACES_SAMPLER_ARG: t.value('monitoring.tracing.sampleRatio', true),
+  };
+  return e.name in value ? t.ifItem(TRACING_ON, { name: e.name, value: value[e.name] }) : e;
 }
 
 function templateService(object: Obj, key: BackingServiceName, t: Templater): void {

@@ -8,7 +8,7 @@ type Entry =
   | { readonly kind: 'expr'; readonly expr: string }
   | { readonly kind: 'yaml'; readonly expr: string }
   | { readonly kind: 'ifKey'; readonly cond: string; readonly expr: string }
-  | { readonly kind: 'ifItem'; readonly cond: string; readonly then: Obj; readonly otherwise: Obj };
+  | { readonly kind: 'ifItem'; readonly cond: string; readonly then: Obj; readonly otherwise?: Obj };
 
 /**
  * Turns synthesised objects into Helm templates. The generator replaces values in the objects with markers
@@ -43,9 +43,9 @@ export class Templater {
     return this.mark({ kind: 'ifKey', cond, expr });
   }
 
-  /** A list item that is `then` when `cond` holds, else `otherwise`. */
-  ifItem(cond: string, then: Obj, otherwise: Obj): string {
-    return this.mark({ kind: 'ifItem', cond, then, otherwise });
+  /** A list item that is `then` when `cond` holds, else `otherwise` (no item when `otherwise` is not given). */
+  ifItem(cond: string, then: Obj, otherwise?: Obj): string {
+    return this.mark({ kind: 'ifItem', cond, then, ...(otherwise ? { otherwise } : {}) });
   }
 
   /** The YAML of `objects` with every marker replaced, each wrapped in its `{{ if }}` when it has one. */
@@ -81,8 +81,7 @@ export class Templater {
         return [
           `${indent}{{- if ${entry.cond} }}`,
           ...item(entry.then),
-          `${indent}{{- else }}`,
-          ...item(entry.otherwise),
+          ...(entry.otherwise ? [`${indent}{{- else }}`, ...item(entry.otherwise)] : []),
           `${indent}{{- end }}`,
         ];
       }

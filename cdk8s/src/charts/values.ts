@@ -28,7 +28,11 @@ export const PLATFORM_VALUES: ValueTree = {
   cache: SERVICE,
   queue: SERVICE,
   database: SERVICE,
-  monitoring: { serviceMonitors: { enabled: true, interval: true }, dashboards: { enabled: true } },
+  monitoring: {
+    serviceMonitors: { enabled: true, interval: true },
+    dashboards: { enabled: true },
+    tracing: { otlpEndpoint: true, sampleRatio: true },
+  },
 };
 
 export type Values = Record<string, unknown>;

@@ -23,6 +23,13 @@
 {{- if eq $s.mode "external" }}{{ $s.external.key }}{{ else }}url{{ end }}
 {{- end }}
 
+{{/* TCP port of monitoring.tracing.otlpEndpoint: explicit, or the scheme's. */}}
+{{- define "kverse.otlpPort" -}}
+{{- $url := urlParse .Values.monitoring.tracing.otlpEndpoint -}}
+{{- $hostPort := splitList ":" $url.host -}}
+{{- if gt (len $hostPort) 1 }}{{ last $hostPort }}{{ else if eq $url.scheme "https" }}443{{ else }}80{{ end }}
+{{- end }}
+
 {{/* Rules values.schema.json cannot state (the CRD's CEL rules); fails the render with every problem. */}}
 {{- define "kverse.validateValues" -}}
 {{- $problems := list -}}

@@ -5,6 +5,7 @@ import { dataPlaneConfigSpec, distributedConfigSpec } from '@kverse/data-plane';
 import { grpcKvConfigSpec } from '@kverse/grpc-kv';
 import { multicastNodeConfig } from '@kverse/multicast-node';
 import { type ConfigSpec, describeConfig } from '@kverse/runtime';
+import { telemetryConfigSpec } from '@kverse/telemetry';
 import { clientConfigSpec } from './client-config.js';
 
 /** Every configuration spec of the platform, by the part it configures (the README's table is generated from these). */
@@ -15,6 +16,7 @@ export const platformConfigSpecs: ReadonlyArray<readonly [string, ConfigSpec]> =
   ['Write consumer (apps/consumer)', consumerConfigSpec],
   ['gRPC KV (apps/grpc-kv)', grpcKvConfigSpec],
   ['Chat (apps/chat)', chatConfigSpec],
+  ['Tracing (every app: OpenTelemetry, see docs/tracing.md)', telemetryConfigSpec],
   ['Multicast node (apps/multicast-node)', multicastNodeConfig],
   ['Client commands (kverse kv)', clientConfigSpec],
 ];

@@ -1,5 +1,5 @@
 import { apiConfigSpec, startApi } from '@kverse/api';
-import { chatConfigSpec, startChatServer } from '@kverse/chat';
+import { chatConfigSpec, parseChatConfig, startChatServer } from '@kverse/chat';
 import { consumerConfigSpec, startConsumer } from '@kverse/consumer';
 import { dataPlaneEnvSpecs, openDataPlaneFromEnv } from '@kverse/data-plane';
 import { grpcKvConfigSpec, startGrpcKv } from '@kverse/grpc-kv';
@@ -13,6 +13,7 @@ import {
   parseConfig,
   Shutdown,
 } from '@kverse/runtime';
+import { startTelemetry, telemetryConfigSpec } from '@kverse/telemetry';
 import { clientConfigSpec } from './client-config.js';
 
 export interface StartedPlatform {
@@ -32,6 +33,7 @@ export const startSpecs = [
   chatConfigSpec,
   multicastNodeConfig,
   clientConfigSpec,
+  telemetryConfigSpec,
 ] as const;
 
 /**
@@ -45,7 +47,7 @@ export async function startPlatform(env: Env, logger?: Logger): Promise<StartedP
   assertNoUnknownVariables(env, startSpecs);
   const apiConfig = parseConfig(apiConfigSpec, env);
   const grpcConfig = parseConfig(grpcKvConfigSpec, env);
-  const chatConfig = parseConfig(chatConfigSpec, env);
+  const chatConfig = parseChatConfig(env);
   const multicastConfig = { ...parseConfig(multicastNodeConfig, env), repl: false };
   const log = logger ?? createLogger({ name: 'kverse', level: apiConfig.logLevel });
   const metrics = createMetricsRegistry({ app: 'kverse' });
@@ -54,6 +56,9 @@ export async function startPlatform(env: Env, logger?: Logger): Promise<StartedP
   const skipped: Record<string, string> = {};
 
   try {
+    // One process-wide SDK for the data plane's front doors and consumer (chat keeps its own); closed last.
+    const telemetry = await startTelemetry(parseConfig(telemetryConfigSpec, env), { serviceName: 'kverse' });
+    shutdown.add('telemetry', () => telemetry.shutdown());
     const opened = await openDataPlaneFromEnv(env, log, metrics);
     shutdown.add('data plane', () => opened.close());
 
@@ -71,6 +76,7 @@ export async function startPlatform(env: Env, logger?: Logger): Promise<StartedP
       logger: log.child({ app: 'api' }),
       metrics,
       readiness: opened.readiness,
+      tracing: telemetry.enabled,
     });
     shutdown.add('rest api', () => api.close());
     endpoints['REST API'] = api.url;

@@ -5,6 +5,7 @@ import type { ConfirmChannel, Message } from 'amqplib';
 import { encodeWrite } from './messages.js';
 import { Reconnector } from './reconnector.js';
 import { declareWriteTopology, partitionOf, WRITES_EXCHANGE } from './topology.js';
+import { tracePublish } from './tracing.js';
 
 export interface AmqpWritePathOptions {
   readonly url: string;
@@ -73,6 +74,9 @@ export class AmqpWritePath {
     const channel = this.channel;
     if (!channel) return Promise.reject(this.unavailable('the write queue (RabbitMQ) is unreachable'));
     const id = randomUUID();
+    // A transaction goes with its first key: its compares and versions, not queue order, decide its outcome.
+    const partition = String(partitionOf(routingKeyOf(write), this.partitions));
+    const traced = tracePublish(write, WRITES_EXCHANGE, partition, id);
     return new Promise((resolve, reject) => {
       let done = false;
       const timer = setTimeout(
@@ -86,6 +90,7 @@ export class AmqpWritePath {
           clearTimeout(timer);
           this.inFlight.delete(id);
           this.returned.delete(id);
+          traced.end(err);
           if (err) reject(err);
           else resolve({});
         },
@@ -94,10 +99,16 @@ export class AmqpWritePath {
       try {
         channel.publish(
           WRITES_EXCHANGE,
-          // A transaction goes with its first key: its compares and versions, not queue order, decide its outcome.
-          String(partitionOf(routingKeyOf(write), this.partitions)),
+          partition,
           encodeWrite(write),
-          { persistent: true, mandatory: true, messageId: id, contentType: 'application/json', timestamp: Date.now() },
+          {
+            persistent: true,
+            mandatory: true,
+            messageId: id,
+            contentType: 'application/json',
+            timestamp: Date.now(),
+            headers: traced.headers,
+          },
           (err: unknown) => {
             if (err) entry.settle(this.unavailable('the write queue refused the write'));
             else if (this.returned.has(id)) entry.settle(this.unavailable('the write queue could not route the write'));

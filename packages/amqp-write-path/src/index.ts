@@ -3,3 +3,4 @@ export * from './change-source.js';
 export * from './messages.js';
 export * from './reconnector.js';
 export * from './topology.js';
+export * from './tracing.js';

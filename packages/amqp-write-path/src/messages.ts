@@ -15,7 +15,8 @@ import { Value } from 'typebox/value';
  * Wire formats on RabbitMQ. Bodies are UTF-8 JSON (`content-type: application/json`); versions are decimal strings
  * (they exceed a JSON number). Every body is validated on receipt; one that fails goes to the dead-letter queue.
  *
- * `kv.writes` — one write per message, persistent, `message-id` a UUID:
+ * `kv.writes` — one write per message, persistent, `message-id` a UUID; with tracing on, headers `traceparent` (and
+ * `tracestate`) carry the W3C trace context of the publish span (docs/tracing.md):
  *   {"v":1,"op":"put","key":"k","value":"x","version":"1234","writer":"api-1","timestamp":1700000000000}
  *   {"v":1,"op":"delete","key":"k","version":"1235","writer":"api-1","timestamp":1700000000001}
  * optional on put/delete: `"ifVersion":"1200"` (apply only if the key is at that version) or `"ifAbsent":true`

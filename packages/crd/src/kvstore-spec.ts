@@ -275,8 +275,26 @@ const MonitoringSpec = Type.Object(
       },
       { default: {}, description: 'Grafana dashboards.' },
     ),
+    tracing: Type.Object(
+      {
+        otlpEndpoint: Type.String({
+          default: '',
+          pattern: '^(https?://[^/\\s:]+(:[0-9]{1,5})?/?)?$',
+          description:
+            'OTLP/HTTP endpoint (an OpenTelemetry collector, Jaeger or Tempo, e.g. `http://otel-collector.observability:4318`) every app exports traces to; empty: tracing off (docs/tracing.md).',
+        }),
+        sampleRatio: Type.Number({
+          default: 1,
+          minimum: 0,
+          maximum: 1,
+          description:
+            'Fraction of new traces recorded; a request that arrives with a `traceparent` follows its caller’s decision.',
+        }),
+      },
+      { default: {}, description: 'OpenTelemetry traces.' },
+    ),
   },
-  { default: {}, description: 'Metrics scraping and dashboards.' },
+  { default: {}, description: 'Metrics scraping, dashboards and traces.' },
 );
 
 export const KVStoreSpecSchema = Type.Object(

@@ -1,6 +1,8 @@
 import type { KvReader, KvRecord, ListOptions, ListPage, Mutation, Stamp } from '@kverse/kv-core';
 import { Counter, type Logger, type Registry } from '@kverse/runtime';
+import { inSpan, KV_SPANS, SpanKind } from '@kverse/telemetry';
 import { Redis, type RedisOptions } from 'ioredis';
+import { cacheAttributes, tracer } from './tracing.js';
 import { VERSIONED_SET_SCRIPT } from './versioned-set.js';
 
 export interface RedisCacheOptions {
@@ -170,7 +172,13 @@ export class RedisCache implements KvReader {
    * write by more than the outage (or by its TTL, if more than `maxPendingUpdates` keys are waiting).
    */
   async applyChanges(applied: readonly Mutation[]): Promise<void> {
-    const ok = await Promise.all(applied.map((m) => this.update(m.key, m, m.op === 'put' ? '2' : '1')));
+    const ok = await inSpan(
+      tracer,
+      KV_SPANS.cacheUpdate,
+      SpanKind.CLIENT,
+      () => cacheAttributes(applied),
+      () => Promise.all(applied.map((m) => this.update(m.key, m, m.op === 'put' ? '2' : '1'))),
+    );
     // Redis answers again (possibly without ever dropping the connection): send what was held.
     if (this.pending.size > 0 && ok.every(Boolean)) void this.flushPending();
   }

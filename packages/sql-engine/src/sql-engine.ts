@@ -14,11 +14,13 @@ import {
   type Write,
 } from '@kverse/kv-core';
 import type { Logger } from '@kverse/runtime';
+import { inSpan, KV_SPANS, SpanKind } from '@kverse/telemetry';
 import pg from 'pg';
 import { type PlannedRow, type PriorRow, planBatch } from './batch-plan.js';
 import { runMigrations } from './migrate.js';
 import { withRetry } from './retry.js';
 import { quoteIdent } from './schema.js';
+import { dbAttributes, tracer } from './tracing.js';
 
 export interface SqlEngineOptions {
   /** `postgres://…` of PostgreSQL or CockroachDB. */
@@ -181,7 +183,13 @@ export class SqlEngine implements KvEngine {
     this.assertOpen();
     if (batch.length === 0) return [];
     for (const w of batch) validateWrite(w, this.limits);
-    const { outcomes, effective } = await withRetry(() => this.applyOnce(batch));
+    const { outcomes, effective } = await inSpan(
+      tracer,
+      KV_SPANS.dbApply,
+      SpanKind.CLIENT,
+      () => dbAttributes(batch),
+      () => withRetry(() => this.applyOnce(batch)),
+    );
     const applied = effective.flat();
     if (applied.length > 0) {
       for (const listener of this.listeners) {

@@ -60,7 +60,7 @@ export interface ApiNode {
   close(): Promise<void>;
 }
 
-export async function startApiNode(env: Env = SERVICES): Promise<ApiNode> {
+export async function startApiNode(env: Env = SERVICES, options: { tracing?: boolean } = {}): Promise<ApiNode> {
   const metrics = createMetricsRegistry();
   const opened = await openDataPlaneFromEnv(env, logger, metrics);
   let api: RunningApi;
@@ -70,6 +70,7 @@ export async function startApiNode(env: Env = SERVICES): Promise<ApiNode> {
       logger,
       metrics,
       readiness: opened.readiness,
+      tracing: options.tracing ?? false,
     });
   } catch (err) {
     await opened.close();

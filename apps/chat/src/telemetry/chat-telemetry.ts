@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, LATENCY_BUCKETS, type Registry } from '@kverse/runtime';
+import type { Telemetry } from '@kverse/telemetry';
 import type {
   Attributes,
   Counter as OtelCounter,
@@ -9,7 +10,6 @@ import type {
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ChatRecord } from '../domain/chat-events.js';
 import type { ChatObserver } from '../domain/chat-observer.js';
-import type { OtelHandle } from './otel.js';
 
 /** Span and attribute names, shared with the OTLP test and the docs. */
 export const CHAT_SPANS = { append: 'chat.append', deliver: 'chat.deliver' } as const;
@@ -48,7 +48,7 @@ export class ChatTelemetry implements ChatObserver {
   private readonly lagSeconds: Histogram;
   private readonly otel: OtelInstruments | undefined;
 
-  constructor(registry: Registry, otel: OtelHandle | undefined, wallClockMs: () => number = Date.now) {
+  constructor(registry: Registry, otel: Telemetry | undefined, wallClockMs: () => number = Date.now) {
     this.wallClockMs = wallClockMs;
     const registers = [registry];
     this.connections = new Gauge({ name: 'kverse_chat_connections', help: 'Open chat connections.', registers });

@@ -26,6 +26,7 @@ import type { TxnRequest__Output } from '../generated/kvstore/TxnRequest.js';
 import type { TxnResponse } from '../generated/kvstore/TxnResponse.js';
 import type { BearerAuth } from './bearer-auth.js';
 import { toGrpcStatus } from './grpc-status.js';
+import { traceUnary } from './grpc-tracing.js';
 import type { KvMetrics } from './kv-metrics.js';
 import { deleteCondition, explainFailedCondition, putCondition, toTxnRequest, ttlOf } from './kv-write-request.js';
 import { isRejected, type RejectedRequest, strictDeserializer } from './request-guard.js';
@@ -222,7 +223,7 @@ export class KvGrpcService {
         if (isRejected(request)) throw new KvError('KV_ERR_INVALID_ARGUMENT', request.rejected);
         return handle(request);
       };
-      run().then(
+      traceUnary(method, call.metadata as Metadata, run).then(
         (response) => {
           stop();
           metrics.requests.inc({ method, code: 'OK' });

@@ -1,0 +1,201 @@
+/**
+ * What tracing costs the REST API: `GET /kv?key=` of an existing key and `PUT /kv` (202) with autocannon against two
+ * `kverse start` processes of the same build, one with tracing off (no OTLP endpoint: the default) and one exporting
+ * every request's spans (`OTEL_TRACES_SAMPLER=always_on`, OTLP/HTTP protobuf, batched) to a local receiver in this
+ * process that reads and acknowledges each export the way a collector does; a third server samples 10 % of traces
+ * (`traceidratio`), the setting a busy deployment would use. The servers run on one core (taskset) when possible; the
+ * runs alternate between them, their order rotated every round, and the table shows each median. Besides req/s, each
+ * run reports the server's CPU time per request, which other load on a shared machine moves far less.
+ * Goal: tracing on (every request sampled) ≥ 0.9× the throughput of tracing off, for GET and for PUT.
+ *
+ *   npm run bench -- tracing-overhead [--duration 5] [--connections 50] [--rounds 2]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { printRatio, printTable } from './report.js';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '50' },
+    rounds: { type: 'string', default: '2' },
+    'value-bytes': { type: 'string', default: '256' },
+  },
+});
+const duration = Number(args.duration);
+const connections = Number(args.connections);
+const rounds = Number(args.rounds);
+const root = new URL('../../', import.meta.url).pathname;
+
+/** A local OTLP/HTTP endpoint: drains each export, counts it, answers 200 (what a collector's receiver does). */
+async function startSink(): Promise<{ url: string; exports: () => number; bytes: () => number; close(): void }> {
+  let exports = 0;
+  let bytes = 0;
+  const server = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    req.on('end', () => {
+      exports++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    exports: () => exports,
+    bytes: () => bytes,
+    close: () => server.close(),
+  };
+}
+
+/** `kverse start` on the embedded data plane, pinned to CPU 0 (when taskset exists); resolves with its REST URL. */
+async function startApi(dataDir: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn('taskset', ['-c', '0', process.execPath, join(root, 'cli/dist/main.js'), 'start'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      GRPC_KV_PORT: '0',
+      CHAT_PORT: '0',
+      CHAT_METRICS_PORT: '0',
+      MULTICAST_HTTP_PORT: '0',
+      KVERSE_DATA_DIR: dataDir,
+      ...env,
+    },
+    stdio: 'pipe',
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /REST API\s+(http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`kverse start exited with ${code}: ${out}`)));
+  });
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name, in clock ticks (100/s).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface Run {
+  readonly result: autocannon.Result;
+  /** Server CPU per answered request, microseconds: unlike req/s, hardly moved by other load on the machine. */
+  readonly cpuMicros: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const sink = await startSink();
+  const dirs = await Promise.all([0, 1, 2].map(() => mkdtemp(join(tmpdir(), 'kverse-bench-tracing-'))));
+  const servers = {
+    off: await startApi(dirs[0]!, {}),
+    on: await startApi(dirs[1]!, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'always_on' }),
+    sampled: await startApi(dirs[2]!, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      OTEL_TRACES_SAMPLER: 'traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.1',
+    }),
+  };
+  const value = 'v'.repeat(Number(args['value-bytes']));
+  const results: Record<string, Run[]> = {};
+  try {
+    for (const { url } of Object.values(servers)) {
+      await fetch(`${url}/kv?wait=applied`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key: 'bench-key', value }),
+      });
+    }
+    let i = 0;
+    const load = (url: string, op: 'GET' | 'PUT') =>
+      autocannon({
+        connections,
+        duration,
+        pipelining: 1,
+        ...(op === 'GET'
+          ? { url: `${url}/kv?key=bench-key` }
+          : {
+              url: `${url}/kv`,
+              method: 'PUT',
+              headers: { 'content-type': 'application/json' },
+              // A distinct key per request exercises the full write path, not one hot key.
+              requests: [
+                {
+                  setupRequest: (req) => ({ ...req, body: JSON.stringify({ key: `bench/${i++ % 100_000}`, value }) }),
+                },
+              ],
+            }),
+      });
+    for (let round = 0; round < rounds; round++) {
+      const names = ['off', 'on', 'sampled'] as const;
+      const order = names.map((_, k) => names[(k + round) % names.length]!);
+      for (const op of ['GET', 'PUT'] as const) {
+        for (const tracing of order) {
+          const key = `${op} ${tracing}`;
+          const { child, url } = servers[tracing];
+          const cpuBefore = await cpuSeconds(child.pid!);
+          const result = await load(url, op);
+          const cpuMicros = (((await cpuSeconds(child.pid!)) - cpuBefore) * 1e6) / Math.max(1, result.requests.total);
+          results[key] = [...(results[key] ?? []), { result, cpuMicros }];
+        }
+      }
+    }
+  } finally {
+    for (const s of Object.values(servers)) s.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    sink.close();
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  }
+
+  const rps = (key: string) => median(results[key]!.map((r) => r.result.requests.average));
+  const cpu = (key: string) => median(results[key]!.map((r) => r.cpuMicros));
+  const row = (route: string, key: string) => {
+    const rs = results[key]!.map((r) => r.result);
+    return {
+      route,
+      'req/s': Math.round(rps(key)),
+      'p50 ms': median(rs.map((r) => r.latency.p50)),
+      'p99 ms': median(rs.map((r) => r.latency.p99)),
+      'server CPU µs/req': Math.round(cpu(key)),
+      errors: rs.reduce((n, r) => n + r.errors + r.non2xx, 0),
+    };
+  };
+  printTable(
+    `REST API, tracing off vs on (OTLP/HTTP protobuf to a local receiver), ${connections} ` +
+      `connections, ${duration}s × ${rounds} rounds each (medians), ${args['value-bytes']}-byte values`,
+    [
+      row('GET /kv?key= — tracing off', 'GET off'),
+      row('GET /kv?key= — tracing on, every request', 'GET on'),
+      row('GET /kv?key= — tracing on, 10 % sampled', 'GET sampled'),
+      row('PUT /kv (202) — tracing off', 'PUT off'),
+      row('PUT /kv (202) — tracing on, every request', 'PUT on'),
+      row('PUT /kv (202) — tracing on, 10 % sampled', 'PUT sampled'),
+    ],
+  );
+  console.log(`\nexported: ${sink.exports()} OTLP requests, ${(sink.bytes() / 1e6).toFixed(1)} MB`);
+  printRatio('GET tracing on / off, req/s', rps('GET on') / rps('GET off'), 0.9);
+  printRatio('PUT tracing on / off, req/s', rps('PUT on') / rps('PUT off'), 0.9);
+  // The same ratio from CPU cost: the throughput a saturated core would reach with tracing on, relative to off.
+  printRatio('GET tracing on / off, by CPU per request', cpu('GET off') / cpu('GET on'), 0.9);
+  printRatio('PUT tracing on / off, by CPU per request', cpu('PUT off') / cpu('PUT on'), 0.9);
+  printRatio('GET 10 % sampled / off, by CPU per request', cpu('GET off') / cpu('GET sampled'), 0.9);
+  printRatio('PUT 10 % sampled / off, by CPU per request', cpu('PUT off') / cpu('PUT sampled'), 0.9);
+}
+
+await main();
