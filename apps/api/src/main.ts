@@ -1,3 +1,4 @@
+import { accessConfigSpec, openAccessControl } from '@kverse/access';
 import { dataPlaneEnvSpecs, openDataPlaneFromEnv } from '@kverse/data-plane';
 import {
   assertNoUnknownVariables,
@@ -12,8 +13,9 @@ import { startApi } from './server.js';
 
 // Container entry point of the REST API: configuration from the environment, then listen until SIGTERM.
 await runMain(async () => {
-  assertNoUnknownVariables(process.env, [apiConfigSpec, ...dataPlaneEnvSpecs]);
+  assertNoUnknownVariables(process.env, [apiConfigSpec, accessConfigSpec, ...dataPlaneEnvSpecs]);
   const config = parseConfig(apiConfigSpec, process.env);
+  const access = openAccessControl(parseConfig(accessConfigSpec, process.env));
   const logger = createLogger({ name: 'api', level: config.logLevel });
   const metrics = createMetricsRegistry({ app: 'api' });
   const shutdown = new Shutdown({ logger }).listen();
@@ -21,7 +23,13 @@ await runMain(async () => {
   // Each role switches to its real service when its URL is set (DESIGN.md §2); none set = embedded.
   const opened = await openDataPlaneFromEnv(process.env, logger, metrics);
   shutdown.add('data plane', () => opened.close());
-  const api = await startApi(config, { dataPlane: opened.dataPlane, logger, metrics, readiness: opened.readiness });
+  const api = await startApi(config, {
+    dataPlane: opened.dataPlane,
+    logger,
+    metrics,
+    readiness: opened.readiness,
+    access,
+  });
   shutdown.add('rest api', () => api.close());
-  logger.info({ url: api.url }, 'REST API listening');
+  logger.info({ url: api.url, auth: access.enabled }, 'REST API listening');
 });

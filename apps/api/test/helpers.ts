@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AccessControl } from '@kverse/access';
 import { dataPlaneConfigSpec, type OpenedDataPlane, openEmbeddedDataPlane } from '@kverse/data-plane';
 import { createLogger, createMetricsRegistry, type Env, parseConfig } from '@kverse/runtime';
 import type { FastifyInstance } from 'fastify';
@@ -15,7 +16,7 @@ export interface TestApi {
 }
 
 /** The real API on the real embedded data plane (log engine in a temporary directory). */
-export async function openTestApi(env: Env = {}): Promise<TestApi> {
+export async function openTestApi(env: Env = {}, access?: AccessControl): Promise<TestApi> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kverse-api-'));
   const logger = createLogger({ name: 'api-test', level: 'silent' });
   const opened = await openEmbeddedDataPlane(
@@ -27,6 +28,7 @@ export async function openTestApi(env: Env = {}): Promise<TestApi> {
     logger,
     metrics: createMetricsRegistry(),
     readiness: opened.readiness,
+    ...(access ? { access } : {}),
   });
   await app.ready();
   return {

@@ -78,34 +78,58 @@ export class AccessControl {
 
   /** Returns the principal — the token id, or `anonymous` when auth is off — or throws the refusal. */
   check(request: AccessRequest): string {
-    if (request.need === 'public') return ANONYMOUS;
+    const decision = this.decide(request);
+    if (decision.refusal) throw decision.refusal;
+    return decision.principal;
+  }
+
+  /**
+   * The principal and, when the call may not proceed, why. The principal of a refused call is its token's id once
+   * the token is known (a read token trying to write), so audit lines can name it.
+   */
+  decide(request: AccessRequest): AccessDecision {
+    if (request.need === 'public') return { principal: ANONYMOUS };
     const now = this.now();
-    limited(this.perAddress.take(request.address, now), `client address ${request.address}`);
-    if (!this.enabled) return ANONYMOUS;
+    const addressWait = this.perAddress.take(request.address, now);
+    if (addressWait > 0)
+      return { principal: ANONYMOUS, refusal: limited(addressWait, `client address ${request.address}`) };
+    if (!this.enabled) return { principal: ANONYMOUS };
 
     const token = bearerToken(request.authorization);
     if (token === undefined) {
-      throw new KvError('KV_ERR_UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer <token>)');
+      return {
+        principal: ANONYMOUS,
+        refusal: new KvError('KV_ERR_UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer <token>)'),
+      };
     }
     const entry = token === null ? undefined : this.tokens.find(token);
-    if (!entry) throw new KvError('KV_ERR_UNAUTHENTICATED', 'the bearer token is malformed or not accepted');
-    if (!allows(entry.scope, request.need)) {
-      throw new KvError(
-        'KV_ERR_PERMISSION_DENIED',
-        `token ${entry.id} has scope ${entry.scope}; this request needs ${request.need}`,
-      );
+    if (!entry) {
+      return {
+        principal: ANONYMOUS,
+        refusal: new KvError('KV_ERR_UNAUTHENTICATED', 'the bearer token is malformed or not accepted'),
+      };
     }
-    limited(this.perToken.take(entry.id, now), `token ${entry.id}`);
-    return entry.id;
+    if (!allows(entry.scope, request.need)) {
+      const why = `token ${entry.id} has scope ${entry.scope}; this request needs ${request.need}`;
+      return { principal: entry.id, refusal: new KvError('KV_ERR_PERMISSION_DENIED', why) };
+    }
+    const tokenWait = this.perToken.take(entry.id, now);
+    if (tokenWait > 0) return { principal: entry.id, refusal: limited(tokenWait, `token ${entry.id}`) };
+    return { principal: entry.id };
   }
 }
 
-function limited(retryAfterSeconds: number, who: string): void {
-  if (retryAfterSeconds > 0) {
-    throw new KvError('KV_ERR_RATE_LIMITED', `rate limit of ${who} reached; retry in ${retryAfterSeconds}s`, {
-      retryAfterSeconds,
-    });
-  }
+export interface AccessDecision {
+  /** The token id, or `anonymous` (auth off, or no accepted token). */
+  readonly principal: string;
+  /** Set when the call may not proceed. */
+  readonly refusal?: KvError;
+}
+
+function limited(retryAfterSeconds: number, who: string): KvError {
+  return new KvError('KV_ERR_RATE_LIMITED', `rate limit of ${who} reached; retry in ${retryAfterSeconds}s`, {
+    retryAfterSeconds,
+  });
 }
 
 /**

@@ -39,6 +39,7 @@ export function recordJson(record: KvRecord) {
 
 /** 200 once applied when the client asked to wait, else 202 Accepted; the body always carries the version. */
 export function sendWrite(reply: FastifyReply, result: WriteResult, waited: boolean) {
+  reply.request.written = { keys: [result.key], version: result.version.toString(), applied: result.applied };
   return reply.code(waited ? 200 : 202).send({
     key: result.key,
     version: result.version.toString(),

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AccessControl } from '@kverse/access';
 import { consumerConfigSpec, type RunningConsumer, startConsumer } from '@kverse/consumer';
 import { type OpenedDataPlane, openDataPlaneFromEnv } from '@kverse/data-plane';
 import { createLogger, createMetricsRegistry, type Env, parseConfig, type Registry } from '@kverse/runtime';
@@ -60,7 +61,7 @@ export interface ApiNode {
   close(): Promise<void>;
 }
 
-export async function startApiNode(env: Env = SERVICES): Promise<ApiNode> {
+export async function startApiNode(env: Env = SERVICES, access?: AccessControl): Promise<ApiNode> {
   const metrics = createMetricsRegistry();
   const opened = await openDataPlaneFromEnv(env, logger, metrics);
   let api: RunningApi;
@@ -70,6 +71,7 @@ export async function startApiNode(env: Env = SERVICES): Promise<ApiNode> {
       logger,
       metrics,
       readiness: opened.readiness,
+      ...(access ? { access } : {}),
     });
   } catch (err) {
     await opened.close();

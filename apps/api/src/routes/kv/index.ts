@@ -10,6 +10,7 @@ const kvRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/kv',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'Get a key, or list keys',
         description:
@@ -40,6 +41,7 @@ const kvRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/kv',
     {
+      config: { access: 'write' },
       schema: {
         summary: 'Create or replace a key',
         description:
@@ -63,6 +65,7 @@ const kvRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/kv',
     {
+      config: { access: 'write' },
       schema: {
         summary: 'Delete a key',
         description: 'Answers like PUT; 404 when the key does not exist.',
