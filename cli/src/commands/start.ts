@@ -1,3 +1,4 @@
+import { accessConfigSpec, openAccessControl } from '@kverse/access';
 import { apiConfigSpec, startApi } from '@kverse/api';
 import { chatConfigSpec, startChatServer } from '@kverse/chat';
 import { consumerConfigSpec, startConsumer } from '@kverse/consumer';
@@ -26,6 +27,7 @@ export interface StartedPlatform {
 /** Every configuration spec a `kverse start` process reads. */
 export const startSpecs = [
   apiConfigSpec,
+  accessConfigSpec,
   ...dataPlaneEnvSpecs,
   consumerConfigSpec,
   grpcKvConfigSpec,
@@ -45,6 +47,8 @@ export async function startPlatform(env: Env, logger?: Logger): Promise<StartedP
   assertNoUnknownVariables(env, startSpecs);
   const apiConfig = parseConfig(apiConfigSpec, env);
   const grpcConfig = parseConfig(grpcKvConfigSpec, env);
+  // One access control for both front doors: a token's rate limit is the same bucket over REST and gRPC.
+  const access = openAccessControl(parseConfig(accessConfigSpec, env));
   const chatConfig = parseConfig(chatConfigSpec, env);
   const multicastConfig = { ...parseConfig(multicastNodeConfig, env), repl: false };
   const log = logger ?? createLogger({ name: 'kverse', level: apiConfig.logLevel });
@@ -71,6 +75,7 @@ export async function startPlatform(env: Env, logger?: Logger): Promise<StartedP
       logger: log.child({ app: 'api' }),
       metrics,
       readiness: opened.readiness,
+      access,
     });
     shutdown.add('rest api', () => api.close());
     endpoints['REST API'] = api.url;
@@ -82,6 +87,7 @@ export async function startPlatform(env: Env, logger?: Logger): Promise<StartedP
       dataPlane: opened.dataPlane,
       logger: log.child({ app: 'grpc-kv' }),
       metrics,
+      access,
     });
     shutdown.add('grpc kv', () => grpc.close());
     endpoints['gRPC KV (kvstore.KvStore)'] = grpc.address;

@@ -3,6 +3,8 @@ import { isKvError, KvError } from '@kverse/kv-core';
 
 /** Trailer carrying the KV_ERR_* code of a call that ended in error. */
 export const ERROR_CODE_TRAILER = 'kverse-error-code';
+/** Trailer carrying the whole seconds a rate-limited client should wait before retrying (like HTTP `Retry-After`). */
+export const RETRY_AFTER_TRAILER = 'retry-after';
 /** Trailer carrying the version a cut-off watcher resumes from (`from_version`). */
 export const RESUME_VERSION_TRAILER = 'kverse-resume-from-version';
 
@@ -19,5 +21,6 @@ export function toGrpcStatus(err: unknown): GrpcErrorStatus {
   metadata.set(ERROR_CODE_TRAILER, error.code);
   const resume = error.details?.resumeFromVersion;
   if (typeof resume === 'string') metadata.set(RESUME_VERSION_TRAILER, resume);
+  if (error.retryAfterSeconds !== undefined) metadata.set(RETRY_AFTER_TRAILER, String(error.retryAfterSeconds));
   return { code: status[error.grpcStatus], details: error.message, metadata };
 }
