@@ -1,4 +1,4 @@
-import { credentials, Metadata, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODE_TRAILER } from '../../src/index.js';
 import {
