@@ -3,8 +3,10 @@ import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { AccessControl, createAuditLog, createToken, KeyedRateLimiter, parseTokenEntries } from '@kverse/access';
 import { ConfigError } from '@kverse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildKvCommand } from '../../src/cli/kv-command.js';
 import { peerAddress } from '../../src/grpc/access-guard.js';
 import { ERROR_CODE_TRAILER } from '../../src/grpc/grpc-status.js';
+import { captureIo } from '../support/capture-io.js';
 import { call, callError, type Harness, kvClient, startHarness } from '../support/harness.js';
 
 const writer = createToken('ci', 'write');
@@ -95,6 +97,15 @@ describe('gRPC access control (auth on)', () => {
         code: 'KV_ERR_PERMISSION_DENIED',
       }),
     ]);
+  });
+
+  it('kverse kv sends --token with every call', async () => {
+    const io = captureIo();
+    await buildKvCommand(io).parseAsync(['--addr', h.server.address, '--token', writer.token, 'put', 'g/cli', 'v'], {
+      from: 'user',
+    });
+    expect(io.stdout()).toMatch(/^OK version=\d+/);
+    expect(await get('g/cli')).toMatchObject({ value: 'v' });
   });
 
   it('keeps health open', async () => {
