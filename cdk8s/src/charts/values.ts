@@ -29,6 +29,7 @@ export const PLATFORM_VALUES: ValueTree = {
   queue: SERVICE,
   database: SERVICE,
   monitoring: { serviceMonitors: { enabled: true, interval: true }, dashboards: { enabled: true } },
+  auth: true,
 };
 
 export type Values = Record<string, unknown>;

@@ -23,6 +23,16 @@
 {{- if eq $s.mode "external" }}{{ $s.external.key }}{{ else }}url{{ end }}
 {{- end }}
 
+{{/* Secret listing the accepted bearer tokens: auth.tokensSecretRef, or the generated one. */}}
+{{- define "kverse.authSecretName" -}}
+{{- with .Values.auth.tokensSecretRef }}{{ .name }}{{ else }}{{ include "kverse.fullname" . }}-auth-tokens{{ end }}
+{{- end }}
+
+{{/* Key of the token entries in that Secret. */}}
+{{- define "kverse.authSecretKey" -}}
+{{- with .Values.auth.tokensSecretRef }}{{ .key | default "tokens" }}{{ else }}tokens{{ end }}
+{{- end }}
+
 {{/* Rules values.schema.json cannot state (the CRD's CEL rules); fails the render with every problem. */}}
 {{- define "kverse.validateValues" -}}
 {{- $problems := list -}}
