@@ -1,0 +1,226 @@
+/**
+ * The cost of access control: REST `GET /kv?key=` and `PUT /kv` (202) with autocannon, and gRPC Get/Put with a
+ * closed-loop client, against two platforms started side by side in this run — one with auth off (the `npm start`
+ * default) and one with auth on: a bearer token checked on every request, its token bucket taken (limits set high
+ * enough never to refuse, so the check is measured, not the refusals) and an audit line written for every write.
+ * Each platform runs alone in its process on CPU 0 (when taskset exists); the load generators run here. Every
+ * measurement is repeated `--rounds` times, alternating off/on, and the median of each side is reported, so drift
+ * on a shared machine hits both sides alike.
+ *
+ *   npm run bench -- auth-overhead [--duration 5] [--rounds 3] [--connections 50] [--grpc-inflight 64]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createToken } from '@kverse/access';
+import { KvClient } from '@kverse/grpc-kv';
+import autocannon from 'autocannon';
+import { printRatio, printTable, type Row } from './report.js';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    'grpc-inflight': { type: 'string', default: '64' },
+    'value-bytes': { type: 'string', default: '256' },
+  },
+});
+const duration = Number(args.duration);
+const rounds = Number(args.rounds);
+const connections = Number(args.connections);
+const inflight = Number(args['grpc-inflight']);
+const value = 'v'.repeat(Number(args['value-bytes']));
+const root = new URL('../../', import.meta.url).pathname;
+const GOAL = 0.9;
+
+interface Platform {
+  readonly child: ChildProcess;
+  readonly restUrl: string;
+  readonly grpcAddress: string;
+  readonly dataDir: string;
+}
+
+/** `kverse start` on free ports with `env`, pinned to CPU 0; resolves once both front doors are listening. */
+async function startPlatform(env: NodeJS.ProcessEnv): Promise<Platform> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'kverse-bench-auth-'));
+  const child = spawn('taskset', ['-c', '0', process.execPath, join(root, 'cli/dist/main.js'), 'start'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      GRPC_KV_PORT: '0',
+      GRPC_KV_HOST: '127.0.0.1',
+      CHAT_PORT: '0',
+      CHAT_METRICS_PORT: '0',
+      MULTICAST_HTTP_PORT: '0',
+      KVERSE_DATA_DIR: dataDir,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let started = false;
+    const onData = (chunk: Buffer) => {
+      // Audit lines keep coming on stdout; only the start-up banner is of interest.
+      if (started) return;
+      out += chunk.toString();
+      const rest = /REST API\s+(http:\/\/\S+)/.exec(out);
+      const grpc = /gRPC KV \(kvstore\.KvStore\)\s+(\S+)/.exec(out);
+      if (rest && grpc) {
+        started = true;
+        resolve({ child, restUrl: rest[1]!, grpcAddress: grpc[1]!, dataDir });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`kverse start exited with ${code}: ${out}`)));
+  });
+}
+
+async function rest(url: string, token: string | undefined, method: 'GET' | 'PUT'): Promise<autocannon.Result> {
+  const auth = token ? { authorization: `Bearer ${token}` } : {};
+  let i = 0;
+  return autocannon({
+    connections,
+    duration,
+    pipelining: 1,
+    ...(method === 'GET'
+      ? { url: `${url}/kv?key=bench-key`, headers: auth }
+      : {
+          url: `${url}/kv`,
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', ...auth },
+          // A distinct key per request exercises the full write path, not one hot key.
+          requests: [
+            { setupRequest: (req) => ({ ...req, body: JSON.stringify({ key: `bench/${i++ % 100_000}`, value }) }) },
+          ],
+        }),
+  });
+}
+
+/** The sample with the median req/s. */
+function median<T extends { rps: number }>(samples: readonly T[]): T {
+  const sorted = [...samples].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Calls/s of `call` kept `inflight` deep for `duration` seconds. */
+async function closedLoop(call: (i: number) => Promise<unknown>): Promise<{ rps: number; errors: number }> {
+  const end = performance.now() + duration * 1000;
+  let done = 0;
+  let errors = 0;
+  let i = 0;
+  const worker = async () => {
+    while (performance.now() < end) {
+      try {
+        await call(i++);
+        done++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: inflight }, worker));
+  return { rps: done / ((performance.now() - start) / 1000), errors };
+}
+
+async function main(): Promise<void> {
+  const { token, entry } = createToken('bench', 'write');
+  const [off, on] = [
+    await startPlatform({}),
+    await startPlatform({
+      KVERSE_AUTH_ENABLED: 'true',
+      KVERSE_AUTH_TOKENS: entry,
+      KVERSE_RATE_LIMIT_RPS: '1000000',
+      KVERSE_RATE_LIMIT_BURST: '1000000',
+      KVERSE_RATE_LIMIT_ADDRESS_RPS: '1000000',
+      KVERSE_RATE_LIMIT_ADDRESS_BURST: '1000000',
+    }),
+  ];
+  const clients = {
+    off: new KvClient({ address: off.grpcAddress }),
+    on: new KvClient({ address: on.grpcAddress, token }),
+  };
+  try {
+    for (const [p, t] of [
+      [off, undefined],
+      [on, token],
+    ] as const) {
+      const res = await fetch(`${p.restUrl}/kv?wait=applied`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...(t ? { authorization: `Bearer ${t}` } : {}) },
+        body: JSON.stringify({ key: 'bench-key', value }),
+      });
+      if (res.status !== 200) throw new Error(`seeding answered ${res.status}: ${await res.text()}`);
+    }
+
+    const rows: Row[] = [];
+    const ratios: Array<[string, number]> = [];
+    // One measurement: req/s and, for REST, latency percentiles and errors.
+    type Sample = { rps: number; p50?: number; p99?: number; errors: number };
+    const measure = async (name: string, off: () => Promise<Sample>, on: () => Promise<Sample>) => {
+      const samples: { off: Sample[]; on: Sample[] } = { off: [], on: [] };
+      for (let r = 0; r < rounds; r++) {
+        samples.off.push(await off());
+        samples.on.push(await on());
+      }
+      const side = (label: string, list: Sample[]) => {
+        const m = median(list);
+        return {
+          run: `${name} auth ${label}`,
+          'req/s (median)': Math.round(m.rps),
+          'req/s (each round)': list.map((x) => Math.round(x.rps)).join(' / '),
+          ...(m.p50 !== undefined ? { 'p50 ms': m.p50, 'p99 ms': m.p99 ?? 0 } : {}),
+          errors: list.reduce((n, x) => n + x.errors, 0),
+        };
+      };
+      rows.push(side('off', samples.off), side('on', samples.on));
+      ratios.push([`${name} auth on / off`, median(samples.on).rps / median(samples.off).rps]);
+    };
+    const restSample = async (url: string, t: string | undefined, method: 'GET' | 'PUT'): Promise<Sample> => {
+      const r = await rest(url, t, method);
+      return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+    };
+    for (const method of ['GET', 'PUT'] as const) {
+      await measure(
+        `REST ${method}`,
+        () => restSample(off.restUrl, undefined, method),
+        () => restSample(on.restUrl, token, method),
+      );
+    }
+    const grpcCalls = {
+      Get: (c: KvClient) => () => c.get('bench-key'),
+      Put: (c: KvClient) => (i: number) => c.put(`bench/grpc/${i % 100_000}`, value),
+    };
+    for (const [name, make] of Object.entries(grpcCalls)) {
+      await measure(
+        `gRPC ${name}`,
+        () => closedLoop(make(clients.off)),
+        () => closedLoop(make(clients.on)),
+      );
+    }
+
+    printTable(
+      `Access control cost: REST ${connections} connections, gRPC ${inflight} calls in flight, ${duration}s each, ` +
+        `${rounds} rounds alternating off/on, ` +
+        `${args['value-bytes']}-byte values (embedded data plane, fsync: group commit)`,
+      rows,
+    );
+    for (const [name, ratio] of ratios) printRatio(name, ratio, GOAL);
+  } finally {
+    clients.off.close();
+    clients.on.close();
+    for (const p of [off, on]) {
+      p.child.kill('SIGTERM');
+      await new Promise((resolve) => p.child.once('exit', resolve));
+      await rm(p.dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+await main();
