@@ -43,7 +43,14 @@ export class KeyedRateLimiter {
       if (oldest !== undefined) this.buckets.delete(oldest);
     }
     const allowed = tokens >= 1;
-    this.buckets.set(key, { tokens: allowed ? tokens - 1 : tokens, at: nowMs });
+    const next = allowed ? tokens - 1 : tokens;
+    if (bucket) {
+      bucket.tokens = next;
+      bucket.at = nowMs;
+      this.buckets.set(key, bucket);
+    } else {
+      this.buckets.set(key, { tokens: next, at: nowMs });
+    }
     return allowed ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.rps));
   }
 }
