@@ -1,6 +1,13 @@
 import { type Access, type AccessControl, ANONYMOUS, type AuditOutcome } from '@kverse/access';
 import { isKvError } from '@kverse/kv-core';
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyRequest,
+  onErrorHookHandler,
+  onRequestHookHandler,
+  onResponseHookHandler,
+  RouteOptions,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import { toKvError } from './errors.js';
 
@@ -36,28 +43,13 @@ const ACCESS: readonly unknown[] = ['public', 'read', 'write'] satisfies Access[
  */
 export const accessPlugin = fp<AccessPluginOptions>(
   async (app: FastifyInstance, { access }) => {
-    const routes: RouteOptions[] = [];
-    app.addHook('onRoute', (route) => {
-      routes.push(route);
-    });
-    // Checked once every plugin has added its routes (and marked third-party ones public, see markPublic).
-    app.addHook('onReady', async () => {
-      const undeclared = routes.filter((r) => !ACCESS.includes(r.config?.access));
-      if (undeclared.length > 0) {
-        const names = undeclared.map((r) => `${r.method} ${r.url}`).join(', ');
-        throw new Error(`routes without config.access ('public', 'read' or 'write'): ${names}`);
-      }
-    });
-
     app.decorateRequest('principal', ANONYMOUS);
     app.decorateRequest('written', null);
     app.decorateRequest('failure', null);
-    if (!access.active) return;
 
-    app.addHook('onRequest', async (request, reply) => {
+    const check: onRequestHookHandler = (request, reply, done) => {
       const { access: need, queryToken } = request.routeOptions.config;
-      // No route (a 404) or a public one: nothing to check.
-      if (need === undefined || need === 'public') return;
+      if (need === undefined || need === 'public') return done();
       let authorization = request.headers.authorization;
       if (authorization === undefined && queryToken) {
         const token = (request.query as { access_token?: unknown }).access_token;
@@ -65,21 +57,18 @@ export const accessPlugin = fp<AccessPluginOptions>(
       }
       const { principal, refusal } = access.decide({ need, authorization, address: request.ip });
       request.principal = principal;
-      if (refusal) {
-        request.failure = refusal.code;
-        const challenge = CHALLENGES[refusal.code];
-        if (challenge) reply.header('www-authenticate', challenge);
-        throw refusal;
-      }
-    });
-
+      if (!refusal) return done();
+      request.failure = refusal.code;
+      const challenge = CHALLENGES[refusal.code];
+      if (challenge) reply.header('www-authenticate', challenge);
+      done(refusal);
+    };
     const audit = access.audit;
-    if (!audit) return;
-    app.addHook('onError', async (request, _reply, error) => {
+    const noteFailure: onErrorHookHandler = (request, _reply, error, done) => {
       request.failure ??= (isKvError(error) ? error : toKvError(error)).code;
-    });
-    app.addHook('onResponse', async (request, reply) => {
-      if (request.routeOptions.config.access !== 'write') return;
+      done();
+    };
+    const auditWrite: onResponseHookHandler = (request, reply, done) => {
       const written = request.written;
       const outcome: AuditOutcome = written
         ? written.applied
@@ -88,7 +77,7 @@ export const accessPlugin = fp<AccessPluginOptions>(
         : REFUSALS.has(request.failure ?? '')
           ? 'refused'
           : 'failed';
-      audit.record({
+      audit?.record({
         tokenId: request.principal,
         op: request.method === 'DELETE' ? 'delete' : request.method === 'PUT' ? 'put' : 'txn',
         keys: written?.keys ?? requestedKeys(request),
@@ -99,10 +88,37 @@ export const accessPlugin = fp<AccessPluginOptions>(
         address: request.ip,
         requestId: request.id,
       });
+      done();
+    };
+
+    // The hooks go on the routes that need them, not on every request: public routes, and every route when access
+    // control has nothing to do (npm start's default), pay nothing for it.
+    const routes: RouteOptions[] = [];
+    app.addHook('onRoute', (route) => {
+      routes.push(route);
+      const need = route.config?.access;
+      if (access.active && (need === 'read' || need === 'write')) route.onRequest = [...hooks(route.onRequest), check];
+      if (audit && need === 'write') {
+        route.onError = [...hooks(route.onError), noteFailure];
+        route.onResponse = [...hooks(route.onResponse), auditWrite];
+      }
+    });
+    // Checked once every plugin has added its routes (and marked third-party ones public, see markPublic).
+    app.addHook('onReady', async () => {
+      const undeclared = routes.filter((r) => !ACCESS.includes(r.config?.access));
+      if (undeclared.length > 0) {
+        const names = undeclared.map((r) => `${r.method} ${r.url}`).join(', ');
+        throw new Error(`routes without config.access ('public', 'read' or 'write'): ${names}`);
+      }
     });
   },
   { name: 'kverse-access', dependencies: ['kverse-errors'] },
 );
+
+/** A route's own hooks of one kind, as a list. */
+function hooks<H>(own: H | H[] | undefined): H[] {
+  return own === undefined ? [] : Array.isArray(own) ? own : [own];
+}
 
 /**
  * Marks every route added in `app`'s context from now on that declares no access as `public` — for routes that
