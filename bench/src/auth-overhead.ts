@@ -16,8 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AccessControl, AuditLog, createToken, KeyedRateLimiter, parseTokenEntries } from '@kverse/access';
+import { apiConfigSpec, buildApi } from '@kverse/api';
+import { dataPlaneConfigSpec, openEmbeddedDataPlane } from '@kverse/data-plane';
 import { KvClient } from '@kverse/grpc-kv';
-import { createLogger } from '@kverse/runtime';
+import { createLogger, createMetricsRegistry, parseConfig } from '@kverse/runtime';
 import autocannon from 'autocannon';
 import { printRatio, printTable, type Row } from './report.js';
 
@@ -173,6 +175,76 @@ function inProcessCost(token: string, entry: string): Row[] {
   ];
 }
 
+/**
+ * The REST API in this process (embedded data plane, no network: `inject`), auth off and on, GET and PUT: the best
+ * of several alternating rounds, so other load on the machine inflates neither side.
+ */
+async function inProcessRest(token: string, entry: string): Promise<Row[]> {
+  const logger = createLogger({ name: 'bench', level: 'silent' });
+  const dataDir = await mkdtemp(join(tmpdir(), 'kverse-bench-auth-inject-'));
+  const opened = await openEmbeddedDataPlane(
+    parseConfig(dataPlaneConfigSpec, { KVERSE_DATA_DIR: dataDir, KVERSE_FSYNC: 'none' }),
+    logger,
+  );
+  const build = (access?: AccessControl) =>
+    buildApi(parseConfig(apiConfigSpec, { PORT: '0' }), {
+      dataPlane: opened.dataPlane,
+      logger,
+      metrics: createMetricsRegistry(),
+      ...(access ? { access } : {}),
+    });
+  const audit = new AuditLog(createLogger({ name: 'audit', level: 'info', destination: { write: () => true } }));
+  const apps = {
+    off: await build(),
+    on: await build(
+      new AccessControl({
+        enabled: true,
+        tokens: parseTokenEntries(entry, 'bench'),
+        perToken: new KeyedRateLimiter(1e9, 1e9, 100_000),
+        perAddress: new KeyedRateLimiter(1e9, 1e9, 100_000),
+        audit,
+      }),
+    ),
+  };
+  // The same header bytes on both sides, so only the check differs.
+  const headers = { off: { 'x-filler': `Bearer ${token}` }, on: { authorization: `Bearer ${token}` } };
+  try {
+    await apps.off.inject({ method: 'PUT', url: '/kv?wait=applied', payload: { key: 'bench-key', value } });
+    const n = 3000;
+    const perRequest = async (side: 'off' | 'on', method: 'GET' | 'PUT') => {
+      const start = performance.now();
+      for (let i = 0; i < n; i++) {
+        await apps[side].inject(
+          method === 'GET'
+            ? { method, url: '/kv?key=bench-key', headers: headers[side] }
+            : { method, url: '/kv', headers: headers[side], payload: { key: `bench/${i}`, value } },
+        );
+      }
+      return ((performance.now() - start) * 1000) / n;
+    };
+    const rows: Row[] = [];
+    for (const method of ['GET', 'PUT'] as const) {
+      const best = { off: Number.POSITIVE_INFINITY, on: Number.POSITIVE_INFINITY };
+      for (let r = 0; r < Math.max(4, 2 * rounds); r++) {
+        best.off = Math.min(best.off, await perRequest('off', method));
+        best.on = Math.min(best.on, await perRequest('on', method));
+      }
+      rows.push({
+        request: `${method} (inject)`,
+        'µs auth off': best.off,
+        'µs auth on': best.on,
+        'on / off throughput': `${(best.off / best.on).toFixed(2)}×`,
+      });
+    }
+    return rows;
+  } finally {
+    await apps.off.close();
+    await apps.on.close();
+    await opened.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const { token, entry } = createToken('bench', 'write');
   const [off, on] = [
@@ -275,6 +347,10 @@ async function main(): Promise<void> {
       printRatio(`${name} requests per server CPU-second, auth on / off`, efficiency, GOAL);
     }
     printTable('CPU time access control adds, measured in-process', inProcessCost(token, entry));
+    printTable(
+      'One REST request in-process (no network), best of alternating rounds',
+      await inProcessRest(token, entry),
+    );
   } finally {
     clients.off.close();
     clients.on.close();
