@@ -73,6 +73,13 @@ export function parseTokenEntries(text: string, source: string): TokenEntry[] {
 /** The accepted tokens; looks a presented token up by its hash. */
 export class TokenStore {
   private readonly entries: readonly TokenEntry[];
+  /**
+   * Tokens already found, so a client's every request does not pay a SHA-256 (the largest part of the check). Only
+   * accepted tokens enter it, so it holds at most one token per entry and guessing cannot grow it; a hit skips the
+   * hash, which tells a caller only that the token is accepted — what the answer says anyway. Tokens are kept in
+   * memory only, never at rest.
+   */
+  private readonly found = new Map<string, TokenEntry>();
 
   constructor(entries: readonly TokenEntry[]) {
     const seen = new Set<string>();
@@ -92,13 +99,16 @@ export class TokenStore {
    * stops early, so timing tells neither how close a guess was nor which entry matched.
    */
   find(token: string): TokenEntry | undefined {
-    // The one-shot hash costs half of createHash() on every request.
+    const known = this.found.get(token);
+    if (known) return known;
+    // The one-shot hash costs half of createHash().
     const presented = hash('sha256', token, 'buffer');
-    let found: TokenEntry | undefined;
+    let match: TokenEntry | undefined;
     for (const e of this.entries) {
-      if (timingSafeEqual(presented, e.hash) && found === undefined) found = e;
+      if (timingSafeEqual(presented, e.hash) && match === undefined) match = e;
     }
-    return found;
+    if (match && this.found.size < this.entries.length) this.found.set(token, match);
+    return match;
   }
 }
 

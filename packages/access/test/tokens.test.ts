@@ -53,6 +53,14 @@ describe('tokens', () => {
     expect(store.find('')).toBeUndefined();
   });
 
+  it('remembers accepted tokens only, at most one per entry', () => {
+    const { token, entry } = createToken('ci', 'write');
+    const store = new TokenStore(parseTokenEntries(entry, 'env'));
+    for (let i = 0; i < 3; i++) expect(store.find(token)?.id).toBe('ci');
+    for (let i = 0; i < 100; i++) expect(store.find(`kvt_guess${i}`)).toBeUndefined();
+    expect((store as unknown as { found: Map<string, unknown> }).found.size).toBe(1);
+  });
+
   it('refuses a token id given twice', () => {
     const entries = parseTokenEntries(`a:read:${hashToken('1')},a:write:${hashToken('2')}`, 'env');
     expect(() => new TokenStore(entries)).toThrow('token id a is given twice');

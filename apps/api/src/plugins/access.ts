@@ -1,4 +1,4 @@
-import { type Access, type AccessControl, ANONYMOUS, type AuditOutcome } from '@kverse/access';
+import { type Access, type AccessControl, ANONYMOUS, type AuditOutcome, type Scope } from '@kverse/access';
 import { isKvError } from '@kverse/kv-core';
 import type {
   FastifyInstance,
@@ -47,22 +47,23 @@ export const accessPlugin = fp<AccessPluginOptions>(
     app.decorateRequest('written', null);
     app.decorateRequest('failure', null);
 
-    const check: onRequestHookHandler = (request, reply, done) => {
-      const { access: need, queryToken } = request.routeOptions.config;
-      if (need === undefined || need === 'public') return done();
-      let authorization = request.headers.authorization;
-      if (authorization === undefined && queryToken) {
-        const token = (request.query as { access_token?: unknown }).access_token;
-        if (typeof token === 'string') authorization = `Bearer ${token}`;
-      }
-      const { principal, refusal } = access.decide({ need, authorization, address: request.ip });
-      request.principal = principal;
-      if (!refusal) return done();
-      request.failure = refusal.code;
-      const challenge = CHALLENGES[refusal.code];
-      if (challenge) reply.header('www-authenticate', challenge);
-      done(refusal);
-    };
+    // One hook per route, bound to its declaration: `request.routeOptions` builds a frozen object on every access.
+    const checkFor =
+      (need: Scope, queryToken: boolean): onRequestHookHandler =>
+      (request, reply, done) => {
+        let authorization = request.headers.authorization;
+        if (authorization === undefined && queryToken) {
+          const token = (request.query as { access_token?: unknown }).access_token;
+          if (typeof token === 'string') authorization = `Bearer ${token}`;
+        }
+        const { principal, refusal } = access.decide({ need, authorization, address: request.ip });
+        request.principal = principal;
+        if (!refusal) return done();
+        request.failure = refusal.code;
+        const challenge = CHALLENGES[refusal.code];
+        if (challenge) reply.header('www-authenticate', challenge);
+        done(refusal);
+      };
     const audit = access.audit;
     const noteFailure: onErrorHookHandler = (request, _reply, error, done) => {
       request.failure ??= (isKvError(error) ? error : toKvError(error)).code;
@@ -97,7 +98,9 @@ export const accessPlugin = fp<AccessPluginOptions>(
     app.addHook('onRoute', (route) => {
       routes.push(route);
       const need = route.config?.access;
-      if (access.active && (need === 'read' || need === 'write')) route.onRequest = [...hooks(route.onRequest), check];
+      if (access.active && (need === 'read' || need === 'write')) {
+        route.onRequest = [...hooks(route.onRequest), checkFor(need, route.config?.queryToken === true)];
+      }
       if (audit && need === 'write') {
         route.onError = [...hooks(route.onError), noteFailure];
         route.onResponse = [...hooks(route.onResponse), auditWrite];
