@@ -15,7 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AccessControl, AuditLog, createToken, KeyedRateLimiter, parseTokenEntries } from '@kverse/access';
+import { AccessControl, createAuditLog, createToken, KeyedRateLimiter, parseTokenEntries } from '@kverse/access';
 import { apiConfigSpec, buildApi } from '@kverse/api';
 import { dataPlaneConfigSpec, openEmbeddedDataPlane } from '@kverse/data-plane';
 import { KvClient } from '@kverse/grpc-kv';
@@ -158,7 +158,7 @@ function inProcessCost(token: string, entry: string): Row[] {
     perAddress: new KeyedRateLimiter(1e9, 1e9, 100_000),
   });
   const authorization = `Bearer ${token}`;
-  const audit = new AuditLog(createLogger({ name: 'audit', level: 'info', destination: { write: () => true } }));
+  const audit = createAuditLog({ write: () => true });
   const time = (n: number, fn: (i: number) => void) => {
     for (let i = 0; i < n / 10; i++) fn(i); // warm-up
     const start = performance.now();
@@ -193,7 +193,7 @@ async function inProcessRest(token: string, entry: string): Promise<Row[]> {
       metrics: createMetricsRegistry(),
       ...(access ? { access } : {}),
     });
-  const audit = new AuditLog(createLogger({ name: 'audit', level: 'info', destination: { write: () => true } }));
+  const audit = createAuditLog({ write: () => true });
   const apps = {
     off: await build(),
     on: await build(

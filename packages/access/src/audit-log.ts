@@ -39,5 +39,8 @@ export class AuditLog {
 
 /** An audit log writing to `destination` (default stdout). */
 export function createAuditLog(destination?: LoggingOptions['destination']): AuditLog {
-  return new AuditLog(createLogger({ name: 'audit', level: 'info', ...(destination ? { destination } : {}) }));
+  // Entries are built from fixed fields, none of which can hold a token, so the redaction pass is not needed.
+  return new AuditLog(
+    createLogger({ name: 'audit', level: 'info', redact: false, ...(destination ? { destination } : {}) }),
+  );
 }
