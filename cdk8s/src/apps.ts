@@ -35,6 +35,8 @@ export interface AppDefinition {
   readonly uses: Readonly<Partial<Record<BackingServiceName, string>>>;
   /** Writable folder for the embedded log engine (an emptyDir), when the app opens the data plane. */
   readonly dataDir?: string;
+  /** A KV front door: gets the bearer-token settings and the tokens Secret (`spec.auth`). */
+  readonly authenticates?: boolean;
 }
 
 const DATA_DIR = '/var/lib/kverse';
@@ -50,6 +52,7 @@ export const APPS: Readonly<Record<FrontDoorAppName, AppDefinition>> = {
     env: { PORT: '8000', KVERSE_DATA_DIR: DATA_DIR },
     uses: { cache: 'REDIS_URL', queue: 'AMQP_URL', database: 'DATABASE_URL' },
     dataDir: DATA_DIR,
+    authenticates: true,
   },
   consumer: {
     component: 'consumer',
@@ -74,6 +77,7 @@ export const APPS: Readonly<Record<FrontDoorAppName, AppDefinition>> = {
     env: { GRPC_KV_PORT: '50051', GRPC_KV_METRICS_PORT: '9451', KVERSE_DATA_DIR: DATA_DIR },
     uses: { cache: 'REDIS_URL', queue: 'AMQP_URL', database: 'DATABASE_URL' },
     dataDir: DATA_DIR,
+    authenticates: true,
   },
   chat: {
     component: 'chat',

@@ -8,13 +8,14 @@ import { componentNetworkPolicy, KUBE_API_PORTS } from './policy.js';
 
 /**
  * Creates a Secret once, inside the cluster, if it does not exist yet: each `{word}` in the template's values is
- * replaced by 48 random hex characters (the same word, the same value). Run by a Job in the KVerse api image (it
+ * replaced by 48 random hex characters (the same word, the same value), and each `{sha256:word}` by the SHA-256 (hex)
+ * of that value — how a bearer token's entry is made without the token ever leaving the cluster. Run by a Job in the KVerse api image (it
  * only needs Node.js), so no generated password ever appears in a manifest, a Helm release or a Git repository,
  * and re-running is harmless. The Secret outlives the platform on purpose: it matches the data in the volumes.
  */
 const CREATE_SECRET_SCRIPT = `
 const fs = require('node:fs');
-const { randomBytes } = require('node:crypto');
+const { createHash, randomBytes } = require('node:crypto');
 const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
 const ns = fs.readFileSync(sa + '/namespace', 'utf8').trim();
 const headers = { authorization: 'Bearer ' + fs.readFileSync(sa + '/token', 'utf8').trim(), 'content-type': 'application/json' };
@@ -25,7 +26,8 @@ const name = process.env.SECRET_NAME;
   if (got.status === 200) return console.log('secret ' + name + ' exists; kept');
   if (got.status !== 404) throw new Error('reading secret ' + name + ': HTTP ' + got.status);
   const random = {};
-  const fill = (t) => t.replace(/\\{(\\w+)\\}/g, (_, k) => (random[k] ??= randomBytes(24).toString('hex')));
+  const value = (k) => (random[k] ??= randomBytes(24).toString('hex'));
+  const fill = (t) => t.replace(/\\{(sha256:)?(\\w+)\\}/g, (_, h, k) => (h ? createHash('sha256').update(value(k)).digest('hex') : value(k)));
   const stringData = Object.fromEntries(Object.entries(JSON.parse(process.env.TEMPLATE)).map(([k, t]) => [k, fill(t)]));
   const metadata = { name, labels: JSON.parse(process.env.LABELS) };
   const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', stringData }) });
@@ -45,7 +47,7 @@ const hook = (weight: number, deletePolicy: string) => ({
 export interface GeneratedSecretProps extends ComponentProps {
   /** Component (backing service) the Secret belongs to; names the Secret and the Job. */
   readonly component: string;
-  /** Values of the Secret by key; `{word}` stands for a random value generated in the cluster. */
+  /** Values of the Secret by key; `{word}` stands for a random value generated in the cluster, `{sha256:word}` its hash. */
   readonly template: Readonly<Record<string, string>>;
 }
 

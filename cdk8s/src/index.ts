@@ -1,4 +1,5 @@
 export * from './apps.js';
+export * from './auth.js';
 export * from './cockroachdb.js';
 export * from './context.js';
 export * from './credentials.js';

@@ -7,6 +7,7 @@ import {
   type BackingServiceName,
   type FrontDoorAppName,
 } from './apps.js';
+import { authPodParts } from './auth.js';
 import { type ComponentProps, connectionSecret, objectName } from './context.js';
 import { commonLabels, selectorLabels } from './labels.js';
 import {
@@ -64,6 +65,12 @@ export class KVerseApp extends Construct {
     ];
     const volumes = [TMP_VOLUME, ...(def.dataDir ? [{ name: 'data', emptyDir: {} }] : [])];
     const mounts = [TMP_MOUNT, ...(def.dataDir ? [{ name: 'data', mountPath: def.dataDir }] : [])];
+    if (def.authenticates) {
+      const auth = authPodParts(ctx);
+      env.push(...auth.env);
+      volumes.push(auth.volume);
+      mounts.push(auth.mount);
+    }
 
     new ApiObject(this, 'deployment', {
       apiVersion: 'apps/v1',

@@ -1,6 +1,7 @@
 import { type KVStoreSpec, type KVStoreSpecInput, parseKVStoreSpec } from '@kverse/crd';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { AccessTokens } from './auth.js';
 import { CockroachDatabase } from './cockroachdb.js';
 import type { PlatformContext } from './context.js';
 import { ApiApp, ChatApp, ConsumerApp, GrpcKvApp } from './kverse-app.js';
@@ -34,6 +35,7 @@ export class KVersePlatform extends Chart {
     new RedisCache(this, 'cache', { ctx });
     new RabbitMqQueue(this, 'queue', { ctx });
     new CockroachDatabase(this, 'database', { ctx });
+    new AccessTokens(this, 'auth', { ctx });
     new ApiApp(this, 'api', { ctx });
     new ConsumerApp(this, 'consumer', { ctx });
     new GrpcKvApp(this, 'grpc-kv', { ctx });

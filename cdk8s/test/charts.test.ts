@@ -56,6 +56,8 @@ describe('charts/kverse', () => {
   // Each set of values must render exactly the objects KVersePlatform synthesises for the matching spec.
   const cases: Record<string, Values> = {
     'default values': {},
+    'auth off': { auth: { enabled: false } },
+    'own tokens Secret': { auth: { tokensSecretRef: { name: 'my-tokens', key: 'entries' } } },
     'replicas without autoscaling': { apps: { api: { replicas: 5, autoscaling: { enabled: false } } } },
     'autoscaling bounds': {
       apps: { grpcKv: { autoscaling: { minReplicas: 3, maxReplicas: 30, targetCPUUtilizationPercentage: 55 } } },

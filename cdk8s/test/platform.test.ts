@@ -37,6 +37,44 @@ describe('KVersePlatform', () => {
     expect(policy.spec.egress).toContainEqual({ ports: [] });
   });
 
+  it('turns auth on in the KV front doors, with the generated tokens Secret mounted (entries only)', () => {
+    const objects = synthPlatform();
+    for (const name of ['kverse-api', 'kverse-grpc-kv']) {
+      const pod = find(objects, 'Deployment', name)!.spec.template.spec;
+      expect(pod.containers[0].env).toEqual(
+        expect.arrayContaining([
+          { name: 'KVERSE_AUTH_ENABLED', value: 'true' },
+          { name: 'KVERSE_AUTH_TOKENS_FILE', value: '/etc/kverse/auth/tokens' },
+        ]),
+      );
+      expect(pod.volumes).toContainEqual({
+        name: 'auth-tokens',
+        secret: { secretName: 'kverse-auth-tokens', items: [{ key: 'tokens', path: 'tokens' }], defaultMode: 0o440 },
+      });
+    }
+    const chatEnv = find(objects, 'Deployment', 'kverse-chat')!.spec.template.spec.containers[0].env;
+    expect(chatEnv.map((e: { name: string }) => e.name)).not.toContain('KVERSE_AUTH_ENABLED');
+    const job = find(objects, 'Job', 'kverse-auth-tokens-credentials')!;
+    const template = job.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === 'TEMPLATE');
+    expect(JSON.parse(template.value)).toEqual({ tokens: 'admin:write:{sha256:admin}', 'admin-token': '{admin}' });
+  });
+
+  it('mounts your own tokens Secret instead, and generates none', () => {
+    const objects = synthPlatform({ auth: { tokensSecretRef: { name: 'my-tokens' } } });
+    expect(objects.filter((o) => component(o)?.startsWith('auth-tokens'))).toEqual([]);
+    const pod = find(objects, 'Deployment', 'kverse-api')!.spec.template.spec;
+    expect(pod.volumes).toContainEqual(
+      expect.objectContaining({
+        secret: expect.objectContaining({ secretName: 'my-tokens', items: [{ key: 'tokens', path: 'tokens' }] }),
+      }),
+    );
+    const off = synthPlatform({ auth: { enabled: false } });
+    expect(find(off, 'Deployment', 'kverse-api')!.spec.template.spec.containers[0].env).toContainEqual({
+      name: 'KVERSE_AUTH_ENABLED',
+      value: 'false',
+    });
+  });
+
   it('runs multicast nodes as a StatefulSet that finds its peers through a headless Service', () => {
     const objects = synthPlatform();
     const sts = find(objects, 'StatefulSet', 'kverse-multicast-node')!;

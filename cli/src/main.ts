@@ -6,6 +6,7 @@ import { runMain } from '@kverse/runtime';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { configTableMarkdown } from './commands/config.js';
 import { startPlatform } from './commands/start.js';
+import { buildTokenCommand } from './commands/token.js';
 
 const program = new Command()
   .name('kverse')
@@ -32,6 +33,7 @@ program
   );
 
 program.addCommand(buildKvCommand());
+program.addCommand(buildTokenCommand());
 
 program
   .command('chat')

@@ -10,6 +10,8 @@ export interface Platform {
   readonly restUrl: string;
   /** `host:port` of gRPC KV (`kvstore.KvStore`). */
   readonly grpcKvAddress: string;
+  /** A write token both KV front doors accept (the chart turns auth on). */
+  readonly token: string;
   /** `host:port` of each chat endpoint (two replicas locally; the Service through one port-forward on kind). */
   readonly chatAddresses: readonly string[];
   /** Base URL of each multicast node's HTTP side (`/state`, `POST /command`). */

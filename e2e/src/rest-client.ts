@@ -14,13 +14,21 @@ export interface WriteAnswer {
 
 /** The REST API's KV routes, as a user's client calls them. */
 export class RestClient {
-  constructor(private readonly baseUrl: string) {}
+  private readonly auth: Record<string, string>;
+
+  /** `token`: sent as `Authorization: Bearer` (as `?access_token=` on the watch, as a browser's EventSource must). */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token?: string,
+  ) {
+    this.auth = token ? { authorization: `Bearer ${token}` } : {};
+  }
 
   /** `PUT /kv`; `applied` waits until every read sees it (200), otherwise 202 once durably accepted. */
   async put(key: string, value: string, applied = false): Promise<{ status: number; body: WriteAnswer }> {
     const res = await fetch(`${this.baseUrl}/kv${applied ? '?wait=applied' : ''}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...this.auth },
       body: JSON.stringify({ key, value }),
     });
     return { status: res.status, body: (await res.json()) as WriteAnswer };
@@ -28,7 +36,7 @@ export class RestClient {
 
   /** `GET /kv?key=`: the record, or undefined on 404. */
   async get(key: string): Promise<KvRecord | undefined> {
-    const res = await fetch(`${this.baseUrl}/kv?key=${encodeURIComponent(key)}`);
+    const res = await fetch(`${this.baseUrl}/kv?key=${encodeURIComponent(key)}`, { headers: this.auth });
     if (res.status === 404) return undefined;
     if (!res.ok) throw new Error(`GET ${key} answered ${res.status}: ${await res.text()}`);
     return (await res.json()) as KvRecord;
@@ -37,13 +45,15 @@ export class RestClient {
   async delete(key: string, applied = false): Promise<{ status: number; body: WriteAnswer }> {
     const res = await fetch(`${this.baseUrl}/kv?key=${encodeURIComponent(key)}${applied ? '&wait=applied' : ''}`, {
       method: 'DELETE',
+      headers: this.auth,
     });
     return { status: res.status, body: (await res.json()) as WriteAnswer };
   }
 
   /** `GET /kv/watch?prefix=` (Server-Sent Events): each change is passed on as `{ op, key, value? }`. */
   watchPrefix(prefix: string, onChange: (change: WatchedChange) => void): SseWatch {
-    return new SseWatch(`${this.baseUrl}/kv/watch?prefix=${encodeURIComponent(prefix)}`, onChange);
+    const token = this.token ? `&access_token=${encodeURIComponent(this.token)}` : '';
+    return new SseWatch(`${this.baseUrl}/kv/watch?prefix=${encodeURIComponent(prefix)}${token}`, onChange);
   }
 }
 

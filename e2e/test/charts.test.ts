@@ -282,7 +282,7 @@ describe(`charts on the ${provider === 'local' ? 'local control plane (kwok node
         name: string;
         image: string;
         command: string[];
-        env: Array<{ name: string; value: string }>;
+        env: Array<{ name: string; value?: string; valueFrom?: unknown }>;
         securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean };
       }>;
     };
@@ -292,7 +292,13 @@ describe(`charts on the ${provider === 'local' ? 'local control plane (kwok node
     const [container] = spec.containers;
     expect(container!.image).toBe(`kverse/api:${baseValues.version ?? '0.1.0'}`);
     expect(container!.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
-    expect(container!.env).toEqual([{ name: 'API_URL', value: `http://${RELEASE}-api:8000` }]);
+    expect(container!.env).toEqual([
+      { name: 'API_URL', value: `http://${RELEASE}-api:8000` },
+      {
+        name: 'KVERSE_TOKEN',
+        valueFrom: { secretKeyRef: { name: `${RELEASE}-auth-tokens`, key: 'admin-token', optional: true } },
+      },
+    ]);
     expect(container!.command.slice(0, 2)).toEqual(['node', '-e']);
 
     if (provider === 'local') {
@@ -307,7 +313,10 @@ describe(`charts on the ${provider === 'local' ? 'local control plane (kwok node
             execFile(
               process.execPath,
               container!.command.slice(1),
-              { env: { PATH: process.env.PATH, API_URL: platform.restUrl }, timeout: 60_000 },
+              {
+                env: { PATH: process.env.PATH, API_URL: platform.restUrl, KVERSE_TOKEN: platform.token },
+                timeout: 60_000,
+              },
               (err, stdout, stderr) => resolve({ code: err ? 1 : 0, output: `${stdout}${stderr}` }),
             ),
           );

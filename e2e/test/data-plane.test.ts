@@ -19,8 +19,8 @@ let grpc: KvClient;
 
 beforeAll(async () => {
   platform = await openPlatform(provider);
-  rest = new RestClient(platform.restUrl);
-  grpc = new KvClient({ address: platform.grpcKvAddress });
+  rest = new RestClient(platform.restUrl, platform.token);
+  grpc = new KvClient({ address: platform.grpcKvAddress, token: platform.token });
 }, 900_000);
 
 afterAll(async () => {

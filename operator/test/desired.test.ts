@@ -34,6 +34,16 @@ describe('desiredObjects', () => {
     expect(new Set(objects.map(objectKey)).size).toBe(objects.length);
   });
 
+  it('follows spec.auth: the generated tokens Secret by default, your own Secret when referenced', () => {
+    const job = objects.find((o) => o.kind === 'Job' && o.metadata.name === 'demo-auth-tokens-credentials');
+    expect(job).toBeDefined();
+    const own = desiredObjects(owner, parseKVStoreSpec({ auth: { tokensSecretRef: { name: 'team-tokens' } } }));
+    expect(own.find((o) => o.metadata.name === 'demo-auth-tokens-credentials')).toBeUndefined();
+    const api = own.find((o) => o.kind === 'Deployment' && o.metadata.name === 'demo-grpc-kv')!;
+    expect(JSON.stringify(api.spec)).toContain('"secretName":"team-tokens"');
+    expect(JSON.stringify(api.spec)).toContain('{"name":"KVERSE_AUTH_ENABLED","value":"true"}');
+  });
+
   it('leaves replicas to the autoscaler and drops objects of a disabled app', () => {
     const api = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'demo-api')!;
     expect((api.spec as Record<string, unknown>).replicas).toBeUndefined();

@@ -1,8 +1,10 @@
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import { AccessControl } from '@kverse/access';
 import type { DataPlane } from '@kverse/data-plane';
 import type { ConfigOf, Logger, ReadinessCheck, Registry } from '@kverse/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { apiConfigSpec } from './config.js';
+import { accessPlugin } from './plugins/access.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { inputPlugin, parseQueryString } from './plugins/input.js';
 import { metricsPlugin } from './plugins/metrics.js';
@@ -26,6 +28,8 @@ export interface ApiDeps {
   readonly readiness?: readonly ReadinessCheck[];
   /** Record a span per request (an OpenTelemetry SDK was started). @default false */
   readonly tracing?: boolean;
+  /** Tokens, rate limits and audit log (shared with the gRPC front door in one process). @default open to all */
+  readonly access?: AccessControl;
 }
 
 /** Builds the REST API from its configuration and dependencies; the caller decides whether and where to listen. */
@@ -48,6 +52,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
 
   if (deps.tracing) await app.register(tracingPlugin);
   await app.register(errorsPlugin);
+  await app.register(accessPlugin, { access: deps.access ?? AccessControl.open() });
   await app.register(inputPlugin);
   await app.register(metricsPlugin, { registry: deps.metrics });
   await app.register(openApiPlugin);

@@ -1,3 +1,4 @@
+import { accessConfigSpec, openAccessControl } from '@kverse/access';
 import { dataPlaneEnvSpecs, openDataPlaneFromEnv } from '@kverse/data-plane';
 import {
   assertNoUnknownVariables,
@@ -13,9 +14,10 @@ import { startApi } from './server.js';
 
 // Container entry point of the REST API: configuration from the environment, then listen until SIGTERM.
 await runMain(async () => {
-  assertNoUnknownVariables(process.env, [apiConfigSpec, telemetryConfigSpec, ...dataPlaneEnvSpecs]);
+  assertNoUnknownVariables(process.env, [apiConfigSpec, accessConfigSpec, telemetryConfigSpec, ...dataPlaneEnvSpecs]);
   const config = parseConfig(apiConfigSpec, process.env);
   const telemetryConfig = parseConfig(telemetryConfigSpec, process.env);
+  const access = openAccessControl(parseConfig(accessConfigSpec, process.env));
   const logger = createLogger({ name: 'api', level: config.logLevel });
   const metrics = createMetricsRegistry({ app: 'api' });
   const shutdown = new Shutdown({ logger }).listen();
@@ -32,7 +34,8 @@ await runMain(async () => {
     metrics,
     readiness: opened.readiness,
     tracing: telemetry.enabled,
+    access,
   });
   shutdown.add('rest api', () => api.close());
-  logger.info({ url: api.url }, 'REST API listening');
+  logger.info({ url: api.url, auth: access.enabled }, 'REST API listening');
 });

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AccessControl } from '@kverse/access';
 import { dataPlaneConfigSpec, type OpenedDataPlane, openEmbeddedDataPlane } from '@kverse/data-plane';
 import { createLogger, createMetricsRegistry, type Env, parseConfig } from '@kverse/runtime';
 import type { FastifyInstance } from 'fastify';
@@ -15,7 +16,10 @@ export interface TestApi {
 }
 
 /** The real API on the real embedded data plane (log engine in a temporary directory). */
-export async function openTestApi(env: Env = {}, options: { tracing?: boolean } = {}): Promise<TestApi> {
+export async function openTestApi(
+  env: Env = {},
+  options: { tracing?: boolean; access?: AccessControl } = {},
+): Promise<TestApi> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kverse-api-'));
   const logger = createLogger({ name: 'api-test', level: 'silent' });
   const opened = await openEmbeddedDataPlane(
@@ -28,6 +32,7 @@ export async function openTestApi(env: Env = {}, options: { tracing?: boolean } 
     metrics: createMetricsRegistry(),
     readiness: opened.readiness,
     tracing: options.tracing ?? false,
+    ...(options.access ? { access: options.access } : {}),
   });
   await app.ready();
   return {

@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Server as NetServer } from 'node:net';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
+import { AccessControl } from '@kverse/access';
 import type { DataPlane } from '@kverse/data-plane';
 import { KvError } from '@kverse/kv-core';
-import type { Logger, Registry } from '@kverse/runtime';
+import { ConfigError, type Logger, type Registry } from '@kverse/runtime';
 import { HealthImplementation } from 'grpc-health-check';
 import type { GrpcKvConfig } from './config.js';
-import { BearerAuth } from './grpc/bearer-auth.js';
+import { AccessGuard } from './grpc/access-guard.js';
 import { KvGrpcService } from './grpc/kv-grpc-service.js';
 import { KvMetrics } from './grpc/kv-metrics.js';
 import { KV_SERVICE_NAME, loadKvPackageDefinition, loadKvProto } from './grpc/kv-proto.js';
@@ -19,6 +20,8 @@ export interface GrpcKvDeps {
   readonly logger: Logger;
   /** Prometheus registry the gRPC KV metrics are added to. */
   readonly metrics: Registry;
+  /** Tokens, rate limits and audit log (shared with the REST API in one process). @default open to all */
+  readonly access?: AccessControl;
 }
 
 /** A running gRPC KV server. */
@@ -41,7 +44,15 @@ export interface GrpcKvHandle {
  * `config.host:config.port` (0 picks a free port), over TLS when a certificate and key are configured.
  */
 export async function startGrpcKv(config: GrpcKvConfig, deps: GrpcKvDeps): Promise<GrpcKvHandle> {
+  if (config.authToken !== undefined) {
+    // A plain token in the environment is what hashed, scoped tokens replace; mapping it would keep it unhashed.
+    throw new ConfigError([
+      'GRPC_KV_AUTH_TOKEN is no longer supported: set KVERSE_AUTH_ENABLED=true and KVERSE_AUTH_TOKENS ' +
+        '(or KVERSE_AUTH_TOKENS_FILE) to `id:scope:sha256hex` entries, made by `kverse token create` (docs/auth.md)',
+    ]);
+  }
   const logger = deps.logger.child({ component: 'grpc-kv' });
+  const access = deps.access ?? AccessControl.open();
   const limits = deps.dataPlane.limits;
   const definition = loadKvPackageDefinition();
   const proto = loadKvProto(definition);
@@ -60,7 +71,7 @@ export async function startGrpcKv(config: GrpcKvConfig, deps: GrpcKvDeps): Promi
     metrics: new KvMetrics(deps.metrics),
     logger,
     waitAppliedMs: config.waitAppliedMs,
-    ...(config.authToken ? { auth: new BearerAuth(config.authToken) } : {}),
+    ...(access.active ? { guard: new AccessGuard(access) } : {}),
   });
   service.addToServer(server);
   const health = new HealthImplementation({ '': 'SERVING', [KV_SERVICE_NAME]: 'SERVING' });
@@ -74,7 +85,7 @@ export async function startGrpcKv(config: GrpcKvConfig, deps: GrpcKvDeps): Promi
   const listener = createServer({ noDelay: true }, (socket) => injector.injectConnection(socket));
   const port = await listen(listener, config.host, config.port);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  logger.info({ port, tls: credentials._isSecure(), auth: Boolean(config.authToken) }, 'gRPC KV listening');
+  logger.info({ port, tls: credentials._isSecure(), auth: access.enabled }, 'gRPC KV listening');
 
   let closing: Promise<void> | undefined;
   return {

@@ -18,8 +18,8 @@ export const grpcKvConfigSpec = defineConfig({
   tlsKeyFile: setting('GRPC_KV_TLS_KEY', Type.Optional(Type.String({ minLength: 1 })), 'PEM private key for TLS'),
   authToken: setting(
     'GRPC_KV_AUTH_TOKEN',
-    Type.Optional(Type.String({ minLength: 8 })),
-    'When set, KvStore calls need the metadata `authorization: Bearer <token>` (health and reflection stay open)',
+    Type.Optional(Type.String()),
+    'Replaced by KVERSE_AUTH_ENABLED and KVERSE_AUTH_TOKENS (hashed tokens with scopes, docs/auth.md); when set, the server refuses to start',
     true,
   ),
   waitAppliedMs: setting(

@@ -1,3 +1,4 @@
+import { accessConfigSpec, openAccessControl } from '@kverse/access';
 import { dataPlaneEnvSpecs, openDataPlaneFromEnv } from '@kverse/data-plane';
 import {
   assertNoUnknownVariables,
@@ -16,9 +17,15 @@ import { grpcKvConfigSpec } from './config.js';
 // DATABASE_URL/REDIS_URL/AMQP_URL it runs on the shared data plane (the same keys as the REST API); with none set,
 // standalone on the embedded log engine in KVERSE_DATA_DIR.
 await runMain(async () => {
-  assertNoUnknownVariables(process.env, [grpcKvConfigSpec, telemetryConfigSpec, ...dataPlaneEnvSpecs]);
+  assertNoUnknownVariables(process.env, [
+    grpcKvConfigSpec,
+    accessConfigSpec,
+    telemetryConfigSpec,
+    ...dataPlaneEnvSpecs,
+  ]);
   const config = parseConfig(grpcKvConfigSpec, process.env);
   const telemetryConfig = parseConfig(telemetryConfigSpec, process.env);
+  const access = openAccessControl(parseConfig(accessConfigSpec, process.env));
   const logger = createLogger({ name: 'grpc-kv', level: config.logLevel });
   const metrics = createMetricsRegistry({ app: 'grpc-kv' });
   const shutdown = new Shutdown({ logger }).listen();
@@ -27,7 +34,7 @@ await runMain(async () => {
 
   const opened = await openDataPlaneFromEnv(process.env, logger, metrics);
   shutdown.add('data plane', () => opened.close());
-  const server = await startGrpcKv(config, { dataPlane: opened.dataPlane, logger, metrics });
+  const server = await startGrpcKv(config, { dataPlane: opened.dataPlane, logger, metrics, access });
   shutdown.add('grpc kv', () => server.close());
   const metricsServer = await startMetricsServer(metrics, config.host, config.metricsPort);
   shutdown.add('metrics', () => metricsServer.close());

@@ -1,4 +1,9 @@
-/** The REST API the UI uses (apps/api), same origin. Every failure becomes an {@link ApiError} with the API's code. */
+import { askForToken, storedToken } from './token.js';
+
+/**
+ * The REST API the UI uses (apps/api), same origin. Every failure becomes an {@link ApiError} with the API's code.
+ * When the API answers 401 (auth on), the user is asked for a token once and the request is sent again with it.
+ */
 
 export interface KvRecord {
   readonly key: string;
@@ -39,16 +44,28 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown, okStatuses: number[] = []): Promise<T> {
-  let res: Response;
+async function send(method: string, path: string, body: unknown, token: string | undefined): Promise<Response> {
   try {
-    res = await fetch(path, {
+    return await fetch(path, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch {
     throw new ApiError('NETWORK', 'the API cannot be reached; is the server running?', 0);
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown, okStatuses: number[] = []): Promise<T> {
+  const token = storedToken();
+  let res = await send(method, path, body, token);
+  if (res.status === 401) {
+    // A refused request wrote nothing, so sending it again once with a token is safe.
+    const next = await askForToken(token);
+    if (next !== undefined) res = await send(method, path, body, next);
   }
   const text = await res.text();
   let json: unknown;
@@ -88,5 +105,8 @@ export const getHealth = (): Promise<{ status: string }> => call('GET', '/health
 /** `/ready` answers 503 with the same body when a required dependency is down. */
 export const getReady = (): Promise<Readiness> => call('GET', '/ready', undefined, [503]);
 
-/** URL of the SSE watch of every key under `prefix`. */
-export const watchUrl = (prefix: string): string => `/kv/watch${query({ prefix })}`;
+/**
+ * URL of the SSE watch of every key under `prefix`. EventSource cannot send headers, so the token (if any) goes in
+ * `access_token`, which the API accepts on this route only.
+ */
+export const watchUrl = (prefix: string): string => `/kv/watch${query({ prefix, access_token: storedToken() })}`;

@@ -134,7 +134,7 @@ export function App() {
         return next;
       });
     };
-    const live = new PrefixWatch(watchUrl(prefix), {
+    const live = new PrefixWatch(() => watchUrl(prefix), {
       onChange,
       onState: (state, detail) => setWatch({ state, detail }),
       onResync: () => void load(view.current.prefix),

@@ -24,8 +24,9 @@ export class PrefixWatch {
   private retry: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
 
+  /** `url` is asked for on every (re)open, so a token entered meanwhile is used. */
   constructor(
-    private readonly url: string,
+    private readonly url: () => string,
     private readonly handlers: WatchHandlers,
   ) {
     this.open(true);
@@ -39,7 +40,7 @@ export class PrefixWatch {
   }
 
   private open(resync: boolean): void {
-    const source = new EventSource(this.url);
+    const source = new EventSource(this.url());
     this.source = source;
     this.handlers.onState('connecting');
     // EventSource's own reconnects open again with Last-Event-ID; only the first open of this source is fresh.

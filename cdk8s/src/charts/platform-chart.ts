@@ -1,6 +1,7 @@
 import { App } from 'cdk8s';
 import { stringify } from 'yaml';
 import { APPS, type BackingServiceName, type FrontDoorAppName, MULTICAST_NODE } from '../apps.js';
+import { AUTH_TOKENS_COMPONENT } from '../auth.js';
 import { KVersePlatform } from '../platform.js';
 import { HELPERS, NOTES, TEST_POD } from './platform-chart-templates.js';
 import { type Obj, Templater } from './templater.js';
@@ -64,6 +65,9 @@ export function platformChartFiles(): Record<string, string> {
           ? `and ${enabled} .Values.apps.${appKey}.autoscaling.enabled`
           : enabled,
       );
+    } else if (component.replace(/-credentials$/, '') === AUTH_TOKENS_COMPONENT) {
+      templateCredentialsJob(object, t);
+      add(AUTH_TOKENS_COMPONENT, object, 'not .Values.auth.tokensSecretRef');
     } else if (serviceKey) {
       templateService(object, serviceKey, t);
       add(component.replace(/-(credentials|init)$/, ''), object, `eq .Values.${serviceKey}.mode "managed"`);
@@ -128,6 +132,7 @@ function templateApp(object: Obj, key: FrontDoorAppName | 'multicastNode', t: Te
     if (container.env) container.env = container.env.map((e: Obj) => templateTracingEnv(e, t));
     for (const e of container.env ?? []) {
       if (e.name === 'ORDERING') e.value = t.value(`${values}.ordering`, true);
+      if (e.name === 'KVERSE_AUTH_ENABLED') e.value = t.value('auth.enabled', true);
       const ref = e.valueFrom?.secretKeyRef;
       if (ref) {
         const service = (
@@ -136,6 +141,11 @@ function templateApp(object: Obj, key: FrontDoorAppName | 'multicastNode', t: Te
         ref.name = t.expr(secretRef(service, 'Name'));
         ref.key = t.expr(secretRef(service, 'Key'));
       }
+    }
+    for (const v of object.spec.template.spec.volumes ?? []) {
+      if (v.name !== 'auth-tokens') continue;
+      v.secret.secretName = t.expr('include "kverse.authSecretName" .');
+      v.secret.items[0].key = t.expr('include "kverse.authSecretKey" .');
     }
   } else if (object.kind === 'HorizontalPodAutoscaler') {
     object.spec.minReplicas = t.value(`${values}.autoscaling.minReplicas`);
@@ -166,6 +176,13 @@ function templateTracingEnv(e: Obj, t: Templater): Obj | string {
     OTEL_TRACES_SAMPLER_ARG: t.value('monitoring.tracing.sampleRatio', true),
   };
   return e.name in value ? t.ifItem(TRACING_ON, { name: e.name, value: value[e.name] }) : e;
+}
+
+// The credentials Job runs the api image, whose tag follows `version`.
+function templateCredentialsJob(object: Obj, t: Templater): void {
+  for (const c of object.spec?.template?.spec?.containers ?? []) {
+    c.image = t.expr('include "kverse.image" (dict "root" . "name" "api")');
+  }
 }
 
 function templateService(object: Obj, key: BackingServiceName, t: Templater): void {

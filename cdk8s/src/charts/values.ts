@@ -33,6 +33,7 @@ export const PLATFORM_VALUES: ValueTree = {
     dashboards: { enabled: true },
     tracing: { otlpEndpoint: true, sampleRatio: true },
   },
+  auth: true,
 };
 
 export type Values = Record<string, unknown>;

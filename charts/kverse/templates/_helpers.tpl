@@ -30,6 +30,16 @@
 {{- if gt (len $hostPort) 1 }}{{ last $hostPort }}{{ else if eq $url.scheme "https" }}443{{ else }}80{{ end }}
 {{- end }}
 
+{{/* Secret listing the accepted bearer tokens: auth.tokensSecretRef, or the generated one. */}}
+{{- define "kverse.authSecretName" -}}
+{{- with .Values.auth.tokensSecretRef }}{{ .name }}{{ else }}{{ include "kverse.fullname" . }}-auth-tokens{{ end }}
+{{- end }}
+
+{{/* Key of the token entries in that Secret. */}}
+{{- define "kverse.authSecretKey" -}}
+{{- with .Values.auth.tokensSecretRef }}{{ .key | default "tokens" }}{{ else }}tokens{{ end }}
+{{- end }}
+
 {{/* Rules values.schema.json cannot state (the CRD's CEL rules); fails the render with every problem. */}}
 {{- define "kverse.validateValues" -}}
 {{- $problems := list -}}

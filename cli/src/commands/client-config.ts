@@ -8,5 +8,10 @@ export const clientConfigSpec = defineConfig({
     Type.String({ default: 'localhost:50051' }),
     '`kverse kv`: gRPC KV server address',
   ),
-  grpcToken: setting('KVERSE_GRPC_TOKEN', Type.Optional(Type.String()), '`kverse kv`: bearer token', true),
+  token: setting(
+    'KVERSE_TOKEN',
+    Type.Optional(Type.String()),
+    '`kverse kv` and `kvstore-client`: bearer token sent with every call (`--token`)',
+    true,
+  ),
 });

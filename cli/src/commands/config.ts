@@ -1,3 +1,4 @@
+import { accessConfigSpec } from '@kverse/access';
 import { apiConfigSpec } from '@kverse/api';
 import { chatConfigSpec } from '@kverse/chat';
 import { consumerConfigSpec } from '@kverse/consumer';
@@ -11,6 +12,7 @@ import { clientConfigSpec } from './client-config.js';
 /** Every configuration spec of the platform, by the part it configures (the README's table is generated from these). */
 export const platformConfigSpecs: ReadonlyArray<readonly [string, ConfigSpec]> = [
   ['REST API (apps/api)', apiConfigSpec],
+  ['Access: tokens, rate limits, audit (REST and gRPC)', accessConfigSpec],
   ['Data plane (every front door)', dataPlaneConfigSpec],
   ['Data plane services (set a URL to use the real service)', distributedConfigSpec],
   ['Write consumer (apps/consumer)', consumerConfigSpec],

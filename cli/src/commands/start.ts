@@ -1,3 +1,4 @@
+import { accessConfigSpec, openAccessControl } from '@kverse/access';
 import { apiConfigSpec, startApi } from '@kverse/api';
 import { chatConfigSpec, parseChatConfig, startChatServer } from '@kverse/chat';
 import { consumerConfigSpec, startConsumer } from '@kverse/consumer';
@@ -27,6 +28,7 @@ export interface StartedPlatform {
 /** Every configuration spec a `kverse start` process reads. */
 export const startSpecs = [
   apiConfigSpec,
+  accessConfigSpec,
   ...dataPlaneEnvSpecs,
   consumerConfigSpec,
   grpcKvConfigSpec,
@@ -47,6 +49,8 @@ export async function startPlatform(env: Env, logger?: Logger): Promise<StartedP
   assertNoUnknownVariables(env, startSpecs);
   const apiConfig = parseConfig(apiConfigSpec, env);
   const grpcConfig = parseConfig(grpcKvConfigSpec, env);
+  // One access control for both front doors: a token's rate limit is the same bucket over REST and gRPC.
+  const access = openAccessControl(parseConfig(accessConfigSpec, env));
   const chatConfig = parseChatConfig(env);
   const multicastConfig = { ...parseConfig(multicastNodeConfig, env), repl: false };
   const log = logger ?? createLogger({ name: 'kverse', level: apiConfig.logLevel });
@@ -77,6 +81,7 @@ export async function startPlatform(env: Env, logger?: Logger): Promise<StartedP
       metrics,
       readiness: opened.readiness,
       tracing: telemetry.enabled,
+      access,
     });
     shutdown.add('rest api', () => api.close());
     endpoints['REST API'] = api.url;
@@ -88,6 +93,7 @@ export async function startPlatform(env: Env, logger?: Logger): Promise<StartedP
       dataPlane: opened.dataPlane,
       logger: log.child({ app: 'grpc-kv' }),
       metrics,
+      access,
     });
     shutdown.add('grpc kv', () => grpc.close());
     endpoints['gRPC KV (kvstore.KvStore)'] = grpc.address;

@@ -59,6 +59,14 @@ export async function startKindPlatform(): Promise<Platform> {
       forwards.push(f);
       return f.port;
     };
+    // The generated admin token (docs/auth.md): the chart turns auth on.
+    const secret = await tools.get<{ data: Record<string, string> }>([
+      'secret',
+      '-n',
+      namespace,
+      `${RELEASE}-auth-tokens`,
+    ]);
+    const token = Buffer.from(secret.data['admin-token'] ?? '', 'base64').toString('utf8');
     const restPort = await forward(`svc/${RELEASE}-api`, 8000);
     const grpcPort = await forward(`svc/${RELEASE}-grpc-kv`, 50051);
     const chatAddresses: string[] = [];
@@ -72,6 +80,7 @@ export async function startKindPlatform(): Promise<Platform> {
       provider: 'kind',
       restUrl: `http://127.0.0.1:${restPort}`,
       grpcKvAddress: `127.0.0.1:${grpcPort}`,
+      token,
       chatAddresses,
       multicastUrls,
       async killConsumer() {

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createToken } from '@kverse/access';
 import { type EnvVar, PLATFORM_CHART, renderChart, workloadEnv } from '../chart.js';
 import { KubeTools } from '../cluster/kube-tools.js';
 import type { Platform } from '../platform.js';
@@ -115,6 +116,10 @@ export async function startLocalPlatform(): Promise<Platform> {
   };
 
   try {
+    // The chart turns auth on and mounts the tokens Secret; locally the file is written here, with one write token.
+    const { token, entry } = createToken('admin', 'write');
+    const tokensFile = join(dataRoot, 'auth-tokens');
+    writeFileSync(tokensFile, `${entry}\n`, { mode: 0o600 });
     const apiPort = await freePort();
     const grpcPort = await freePort();
     const grpcMetricsPort = await freePort();
@@ -125,7 +130,11 @@ export async function startLocalPlatform(): Promise<Platform> {
         'api',
         localEnv(workloadEnv(objects, 'api'), {
           podName: 'api-0',
-          changes: { PORT: String(apiPort), KVERSE_DATA_DIR: join(dataRoot, 'api-0') },
+          changes: {
+            PORT: String(apiPort),
+            KVERSE_DATA_DIR: join(dataRoot, 'api-0'),
+            KVERSE_AUTH_TOKENS_FILE: tokensFile,
+          },
           additions: { HOST: '127.0.0.1' },
         }),
         `http://127.0.0.1:${apiPort}/ready`,
@@ -139,6 +148,7 @@ export async function startLocalPlatform(): Promise<Platform> {
             GRPC_KV_PORT: String(grpcPort),
             GRPC_KV_METRICS_PORT: String(grpcMetricsPort),
             KVERSE_DATA_DIR: join(dataRoot, 'grpc-kv-0'),
+            KVERSE_AUTH_TOKENS_FILE: tokensFile,
           },
           additions: { GRPC_KV_HOST: '127.0.0.1' },
         }),
@@ -190,6 +200,7 @@ export async function startLocalPlatform(): Promise<Platform> {
       provider: 'local',
       restUrl: `http://127.0.0.1:${apiPort}`,
       grpcKvAddress: `127.0.0.1:${grpcPort}`,
+      token,
       chatAddresses,
       multicastUrls: nodes.map((n) => `http://127.0.0.1:${n.http}`),
       async killConsumer() {

@@ -297,6 +297,40 @@ const MonitoringSpec = Type.Object(
   { default: {}, description: 'Metrics scraping, dashboards and traces.' },
 );
 
+const AuthSpec = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: true,
+      description:
+        'Require a bearer token on the REST and gRPC KV front doors (health, metrics, docs and the web UI stay open).',
+    }),
+    tokensSecretRef: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({
+            minLength: 1,
+            maxLength: 253,
+            pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+            description: "Secret in the KVStore's namespace.",
+          }),
+          key: Type.String({
+            default: 'tokens',
+            minLength: 1,
+            maxLength: 253,
+            description: 'Key whose value lists the accepted tokens, one `id:scope:sha256hex` entry a line.',
+          }),
+        },
+        {
+          description:
+            'Your own tokens Secret (entries made by `kverse token create`). Unset: KVerse generates ' +
+            '`<name>-auth-tokens` with one write token, `admin`, whose plain value is in its key `admin-token`.',
+        },
+      ),
+    ),
+  },
+  { default: {}, description: 'Bearer-token access to the front doors (docs/auth.md).' },
+);
+
 export const KVStoreSpecSchema = Type.Object(
   {
     version: Type.String({
@@ -312,6 +346,7 @@ export const KVStoreSpecSchema = Type.Object(
     database: DatabaseSpec,
     podOverrides: PodOverrides,
     monitoring: MonitoringSpec,
+    auth: AuthSpec,
     paused: Type.Boolean({
       default: false,
       description: 'Stop reconciling: the operator leaves every object as it is until this is false again.',
@@ -327,6 +362,7 @@ export type AppName = keyof KVStoreSpec['apps'];
 export type BackingServiceSpec = KVStoreSpec['cache'];
 export type ResourcesSpec = AppSpec['resources'];
 export type PodOverridesSpec = KVStoreSpec['podOverrides'];
+export type AuthSpec = KVStoreSpec['auth'];
 
 /** What a user writes: any field may be left out. */
 export type KVStoreSpecInput = DeepPartial<KVStoreSpec>;

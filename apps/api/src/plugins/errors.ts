@@ -46,7 +46,8 @@ const FASTIFY_CODES: Readonly<Record<string, KvErrorCode>> = {
   FST_ERR_VALIDATION: 'KV_ERR_INVALID_ARGUMENT',
 };
 
-function toKvError(err: FastifyError): KvError {
+/** The KvError an error answers as (fastify's own errors translated, anything else internal). */
+export function toKvError(err: FastifyError): KvError {
   if (isKvError(err)) return err;
   if (err.validation) {
     return new KvError('KV_ERR_INVALID_ARGUMENT', `${err.validationContext ?? 'request'}: ${describeValidation(err)}`);

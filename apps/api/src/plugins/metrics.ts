@@ -31,7 +31,7 @@ export const metricsPlugin = fp<MetricsPluginOptions>(
       latency.observe(labels, reply.elapsedTime / 1000);
     });
 
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    app.get('/metrics', { schema: { hide: true }, config: { access: 'public' } }, async (_request, reply) => {
       reply.type(registry.contentType);
       return registry.metrics();
     });

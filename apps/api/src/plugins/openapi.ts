@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { markPublic } from './access.js';
 
 /** OpenAPI 3 at `/openapi.json`, generated from the route schemas, and Swagger UI at `/docs`. */
 export const openApiPlugin = fp(
@@ -23,8 +24,12 @@ export const openApiPlugin = fp(
         ],
       },
     });
-    await app.register(swaggerUi, { routePrefix: '/docs' });
-    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    // Swagger UI's routes cannot declare their access: an encapsulated context marks them public.
+    await app.register(async (docs) => {
+      markPublic(docs);
+      await docs.register(swaggerUi, { routePrefix: '/docs' });
+    });
+    app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
   },
   { name: 'kverse-openapi' },
 );

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { markPublic } from './access.js';
 
 /** The apps/web build next to this app in the repository (from src/plugins or dist/plugins alike). */
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -17,6 +18,8 @@ export interface WebUiOptions {
  * is optional, so the API also runs where the UI was never built (containers of the API alone, unit tests).
  */
 export async function webUiPlugin(app: FastifyInstance, { webRoot }: WebUiOptions): Promise<void> {
+  // The UI is public (its page asks for a token when the API answers 401); the static routes cannot declare it.
+  markPublic(app);
   const root = resolve(webRoot ?? DEFAULT_WEB_ROOT);
   if (!existsSync(resolve(root, 'index.html'))) {
     if (webRoot !== undefined) throw new Error(`KVERSE_WEB_ROOT ${root} holds no index.html`);

@@ -23,6 +23,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app,
         response: { 200: Type.Object({ status: Type.Literal('ok') }) },
       },
       logLevel: 'warn',
+      config: { access: 'public' },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -36,6 +37,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app,
         response: { 200: ReadyAnswer, 503: ReadyAnswer },
       },
       logLevel: 'warn',
+      config: { access: 'public' },
     },
     async (_request, reply) => {
       const results = await Promise.all(

@@ -11,6 +11,7 @@ const legacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'Get a key (seed 001 form)',
         description: 'Browsers asking for HTML without `key` are sent to the web UI at /ui/.',
@@ -30,6 +31,7 @@ const legacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/',
     {
+      config: { access: 'write' },
       schema: {
         summary: 'Create or replace a key (seed 001 form)',
         tags: ['legacy'],
@@ -48,6 +50,7 @@ const legacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/',
     {
+      config: { access: 'write' },
       schema: {
         summary: 'Delete a key (seed 001 form)',
         tags: ['legacy'],

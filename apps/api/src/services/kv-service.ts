@@ -45,6 +45,7 @@ export function etag(version: Version): string {
 
 /** 200 once applied when the client asked to wait, else 202 Accepted; the body always carries the version. */
 export function sendWrite(reply: FastifyReply, result: WriteResult, waited: boolean) {
+  reply.request.written = { keys: [result.key], version: result.version.toString(), applied: result.applied };
   return reply
     .code(waited ? 200 : 202)
     .header('etag', etag(result.version))

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AccessControl } from '@kverse/access';
 import { consumerConfigSpec, type RunningConsumer, startConsumer } from '@kverse/consumer';
 import { type OpenedDataPlane, openDataPlaneFromEnv } from '@kverse/data-plane';
 import { createLogger, createMetricsRegistry, type Env, parseConfig, type Registry } from '@kverse/runtime';
@@ -60,7 +61,10 @@ export interface ApiNode {
   close(): Promise<void>;
 }
 
-export async function startApiNode(env: Env = SERVICES, options: { tracing?: boolean } = {}): Promise<ApiNode> {
+export async function startApiNode(
+  env: Env = SERVICES,
+  options: { tracing?: boolean; access?: AccessControl } = {},
+): Promise<ApiNode> {
   const metrics = createMetricsRegistry();
   const opened = await openDataPlaneFromEnv(env, logger, metrics);
   let api: RunningApi;
@@ -71,6 +75,7 @@ export async function startApiNode(env: Env = SERVICES, options: { tracing?: boo
       metrics,
       readiness: opened.readiness,
       tracing: options.tracing ?? false,
+      ...(options.access ? { access: options.access } : {}),
     });
   } catch (err) {
     await opened.close();

@@ -27,7 +27,7 @@ export function buildKvCommand(io: CommandIo = processIo): Command {
     .addOption(
       new Option('--addr <host:port>', 'gRPC KV server address').env('KVERSE_GRPC_ADDR').default('localhost:50051'),
     )
-    .addOption(new Option('--token <token>', 'bearer token (when the server requires one)').env('KVERSE_GRPC_TOKEN'))
+    .addOption(new Option('--token <token>', 'bearer token (when the server requires one)').env('KVERSE_TOKEN'))
     .option('--tls', 'connect with TLS (system roots unless --ca)')
     .option('--ca <file>', 'PEM CA certificate to trust (implies --tls)')
     .addOption(new Option('--timeout <ms>', 'deadline of each call').default(10_000).argParser(positiveInt))

@@ -30,7 +30,7 @@ export function buildSeedClientCommand(io: CommandIo = processIo): Command {
     .option('--key <key>', 'the key', 'pedra')
     .option('--value <value>', 'the value (put)', 'dV')
     .option('--addr <host:port>', 'the address to connect to', 'localhost:50051')
-    .addOption(new Option('--token <token>', 'bearer token').env('KVERSE_GRPC_TOKEN'))
+    .addOption(new Option('--token <token>', 'bearer token').env('KVERSE_TOKEN'))
     .showHelpAfterError()
     .action(async (opts: SeedOptions) => {
       const client = new KvClient({ address: opts.addr, ...(opts.token ? { token: opts.token } : {}) });

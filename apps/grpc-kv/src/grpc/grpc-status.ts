@@ -3,6 +3,8 @@ import { isKvError, KvError } from '@kverse/kv-core';
 
 /** Trailer carrying the KV_ERR_* code of a call that ended in error. */
 export const ERROR_CODE_TRAILER = 'kverse-error-code';
+/** Trailer carrying the whole seconds a rate-limited client should wait before retrying (like HTTP `Retry-After`). */
+export const RETRY_AFTER_TRAILER = 'retry-after';
 /** Trailer carrying the version a cut-off watcher resumes from (`from_version`). */
 export const RESUME_VERSION_TRAILER = 'kverse-resume-from-version';
 /** Trailer carrying a key's version when a condition on it failed (FAILED_PRECONDITION); absent if it does not exist. */
@@ -23,5 +25,6 @@ export function toGrpcStatus(err: unknown): GrpcErrorStatus {
   if (typeof resume === 'string') metadata.set(RESUME_VERSION_TRAILER, resume);
   const current = error.details?.currentVersion;
   if (typeof current === 'string') metadata.set(CURRENT_VERSION_TRAILER, current);
+  if (error.retryAfterSeconds !== undefined) metadata.set(RETRY_AFTER_TRAILER, String(error.retryAfterSeconds));
   return { code: status[error.grpcStatus], details: error.message, metadata };
 }

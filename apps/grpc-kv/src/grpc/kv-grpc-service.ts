@@ -7,6 +7,7 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { PackageDefinition, ProtobufTypeDefinition } from '@grpc/proto-loader';
+import { ANONYMOUS, type Scope } from '@kverse/access';
 import type { DataPlane } from '@kverse/data-plane';
 import { KvError, type KvRecord, type Mutation } from '@kverse/kv-core';
 import type { Logger } from '@kverse/runtime';
@@ -24,7 +25,7 @@ import type { PutRequest__Output } from '../generated/kvstore/PutRequest.js';
 import type { PutResponse } from '../generated/kvstore/PutResponse.js';
 import type { TxnRequest__Output } from '../generated/kvstore/TxnRequest.js';
 import type { TxnResponse } from '../generated/kvstore/TxnResponse.js';
-import type { BearerAuth } from './bearer-auth.js';
+import { type AccessGuard, peerAddress } from './access-guard.js';
 import { toGrpcStatus } from './grpc-status.js';
 import { traceUnary } from './grpc-tracing.js';
 import type { KvMetrics } from './kv-metrics.js';
@@ -41,8 +42,8 @@ export interface KvGrpcServiceOptions {
   readonly logger: Logger;
   /** Bound on a `wait_applied` write, and on the wait for the outcome of a conditional write or a Txn. */
   readonly waitAppliedMs: number;
-  /** When set, every KvStore call must carry this bearer token. */
-  readonly auth?: BearerAuth;
+  /** Tokens, scopes, rate limits and the audit log; none = every call is let through unaudited. */
+  readonly guard?: AccessGuard;
 }
 
 /** Page size GetAll uses internally when the client asks for every key (`limit` 0, the seed's GetAll). */
@@ -86,12 +87,12 @@ export class KvGrpcService {
       Watch: { ...strict('Watch'), responseSerialize: (bytes: Buffer) => bytes },
     };
     const implementation: UntypedServiceImplementation = {
-      Put: this.unary('Put', (req: PutRequest__Output) => this.put(req)),
-      Get: this.unary('Get', (req: GetRequest__Output) => this.get(req)),
-      Delete: this.unary('Delete', (req: DeleteRequest__Output) => this.delete(req)),
-      GetAll: this.unary('GetAll', (req: GetAllRequest__Output) => this.getAll(req)),
-      Txn: this.unary('Txn', (req: TxnRequest__Output) => this.txn(req)),
-      GetMany: this.unary('GetMany', (req: GetManyRequest__Output) => this.getMany(req)),
+      Put: this.unary('Put', 'write', (req: PutRequest__Output) => this.put(req)),
+      Get: this.unary('Get', 'read', (req: GetRequest__Output) => this.get(req)),
+      Delete: this.unary('Delete', 'write', (req: DeleteRequest__Output) => this.delete(req)),
+      GetAll: this.unary('GetAll', 'read', (req: GetAllRequest__Output) => this.getAll(req)),
+      Txn: this.unary('Txn', 'write', (req: TxnRequest__Output) => this.txn(req)),
+      GetMany: this.unary('GetMany', 'read', (req: GetManyRequest__Output) => this.getMany(req)),
       Watch: (call: WatchCall) => this.watch(call),
     };
     server.addService(service, implementation);
@@ -188,11 +189,10 @@ export class KvGrpcService {
   }
 
   private watch(call: WatchCall): void {
-    try {
-      this.options.auth?.check(call.metadata);
-    } catch (err) {
-      this.options.metrics.requests.inc({ method: 'Watch', code: 'UNAUTHENTICATED' });
-      call.emit('error', toGrpcStatus(err));
+    const refusal = this.options.guard?.decide(call, 'read').refusal;
+    if (refusal) {
+      this.options.metrics.requests.inc({ method: 'Watch', code: refusal.grpcStatus });
+      call.emit('error', toGrpcStatus(refusal));
       return;
     }
     serveWatch(call, this.options.dataPlane, (change) => this.encode(change), this.options.metrics, this.watches);
@@ -211,14 +211,19 @@ export class KvGrpcService {
     return waitApplied ? { waitAppliedMs: this.options.waitAppliedMs } : {};
   }
 
-  /** A unary handler: auth, rejected-request check, latency and status metrics, error mapping. */
-  private unary<Req extends object, Res>(method: string, handle: (request: Req) => Promise<Res>) {
-    const { metrics, auth, logger } = this.options;
+  /**
+   * A unary handler: access (token, scope, limits), rejected-request check, latency and status metrics, error
+   * mapping, and an audit line for every write.
+   */
+  private unary<Req extends object, Res>(method: string, need: Scope, handle: (request: Req) => Promise<Res>) {
+    const { metrics, guard, logger } = this.options;
+    const audit = need === 'write' ? guard?.audit : undefined;
     const latency = metrics.latency.labels(method);
     return (call: ServerUnaryCall<Req | RejectedRequest, Res>, callback: sendUnaryData<Res>): void => {
       const stop = latency.startTimer();
+      const decision = guard?.decide(call, need);
       const run = async (): Promise<Res> => {
-        auth?.check(call.metadata as Metadata);
+        if (decision?.refusal) throw decision.refusal;
         const request = call.request;
         if (isRejected(request)) throw new KvError('KV_ERR_INVALID_ARGUMENT', request.rejected);
         return handle(request);
@@ -227,6 +232,15 @@ export class KvGrpcService {
         (response) => {
           stop();
           metrics.requests.inc({ method, code: 'OK' });
+          if (audit) {
+            const { version, applied } = response as { version: string; applied: boolean };
+            audit.record({
+              ...auditBase(method, call),
+              tokenId: decision?.principal ?? ANONYMOUS,
+              version,
+              outcome: applied ? 'applied' : 'accepted',
+            });
+          }
           callback(null, response);
         },
         (err: unknown) => {
@@ -234,11 +248,34 @@ export class KvGrpcService {
           const status = toGrpcStatus(err);
           if (!(err instanceof KvError)) logger.error({ err, method }, 'KvStore call failed');
           metrics.requests.inc({ method, code: err instanceof KvError ? err.grpcStatus : 'INTERNAL' });
+          if (audit) {
+            audit.record({
+              ...auditBase(method, call),
+              tokenId: decision?.principal ?? ANONYMOUS,
+              outcome: err === decision?.refusal ? 'refused' : 'failed',
+              code: err instanceof KvError ? err.code : 'KV_ERR_INTERNAL',
+            });
+          }
           callback(status);
         },
       );
     };
   }
+}
+
+// What an audit line says of a write call: the operation, its key (unless the request was unreadable) and the peer.
+function auditBase(method: string, call: ServerUnaryCall<object, unknown>) {
+  const request = call.request as { key?: unknown; ops?: TxnRequest__Output['ops'] };
+  if (method === 'Txn') {
+    const keys = (request.ops ?? []).map((o) => (o.put ?? o.delete)?.key).filter((k) => typeof k === 'string');
+    return { op: 'txn' as const, keys, via: 'grpc' as const, address: peerAddress(call.getPeer()) };
+  }
+  return {
+    op: method === 'Delete' ? ('delete' as const) : ('put' as const),
+    keys: typeof request.key === 'string' ? [request.key] : [],
+    via: 'grpc' as const,
+    address: peerAddress(call.getPeer()),
+  };
 }
 
 function toKeyValue(record: KvRecord): KeyValue {

@@ -1,4 +1,4 @@
-import { credentials, Metadata, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODE_TRAILER } from '../../src/index.js';
 import {
@@ -144,25 +144,6 @@ describe('server reflection', () => {
       expect(bytes.toString('latin1')).toContain('kvstore.KvStore');
     },
   );
-});
-
-describe('bearer-token auth', () => {
-  it('refuses calls without the token and serves calls with it', async () => {
-    const secured = await startHarness({ GRPC_KV_AUTH_TOKEN: 's3cret-token' });
-    const c = kvClient(secured.server.address, credentials.createInsecure());
-    try {
-      expect((await callError((cb) => c.Put({ key: 'a', value: 'b' }, cb))).code).toBe(status.UNAUTHENTICATED);
-      const wrong = new Metadata();
-      wrong.set('authorization', 'Bearer nope-nope-nope');
-      expect((await callError((cb) => c.Put({ key: 'a', value: 'b' }, wrong, cb))).code).toBe(status.UNAUTHENTICATED);
-      const right = new Metadata();
-      right.set('authorization', 'Bearer s3cret-token');
-      expect(await call((cb) => c.Put({ key: 'a', value: 'b' }, right, cb))).toMatchObject({ success: true });
-    } finally {
-      c.close();
-      await secured.close();
-    }
-  });
 });
 
 describe('metrics', () => {

@@ -11,6 +11,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import type { AccessControl } from '@kverse/access';
 import { dataPlaneConfigSpec, type OpenedDataPlane, openEmbeddedDataPlane } from '@kverse/data-plane';
 import { createLogger, createMetricsRegistry, type Env, parseConfig, type Registry } from '@kverse/runtime';
 import { type GrpcKvHandle, grpcKvConfigSpec, loadKvProto, startGrpcKv } from '../../src/index.js';
@@ -26,7 +27,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Env = {}): Promise<Harness> {
+export async function startHarness(env: Env = {}, access?: AccessControl): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'kverse-grpc-kv-'));
   const opened = await openEmbeddedDataPlane(
     parseConfig(dataPlaneConfigSpec, { KVERSE_DATA_DIR: dir, KVERSE_FSYNC: 'none', ...env }),
@@ -35,7 +36,7 @@ export async function startHarness(env: Env = {}): Promise<Harness> {
   const metrics = createMetricsRegistry();
   const server = await startGrpcKv(
     parseConfig(grpcKvConfigSpec, { GRPC_KV_HOST: '127.0.0.1', GRPC_KV_PORT: '0', ...env }),
-    { dataPlane: opened.dataPlane, logger: silentLogger, metrics },
+    { dataPlane: opened.dataPlane, logger: silentLogger, metrics, ...(access ? { access } : {}) },
   );
   return {
     server,

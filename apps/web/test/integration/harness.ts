@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AccessControl } from '@kverse/access';
 import { apiConfigSpec, startApi } from '@kverse/api';
 import { type DataPlane, dataPlaneConfigSpec, openEmbeddedDataPlane } from '@kverse/data-plane';
 import { createLogger, createMetricsRegistry, parseConfig } from '@kverse/runtime';
@@ -33,7 +34,7 @@ export interface UiServer {
 }
 
 /** The real REST API on the embedded data plane in a temporary directory, serving the built UI at /ui/. */
-export async function startUiServer(): Promise<UiServer> {
+export async function startUiServer(access?: AccessControl): Promise<UiServer> {
   ensureWebBuild();
   const dataDir = await mkdtemp(join(tmpdir(), 'kverse-web-'));
   const logger = createLogger({ name: 'web-test', level: 'silent' });
@@ -47,6 +48,7 @@ export async function startUiServer(): Promise<UiServer> {
       logger,
       metrics: createMetricsRegistry(),
       readiness: opened.readiness,
+      ...(access ? { access } : {}),
     });
   let api = await start(0);
   return {

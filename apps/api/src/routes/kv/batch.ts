@@ -41,6 +41,7 @@ const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/kv/txn',
     {
+      config: { access: 'write' },
       schema: {
         summary: 'Apply puts and deletes atomically, if every compare holds',
         description:
@@ -76,16 +77,19 @@ const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
         waitOption(app, request.query.wait),
       );
+      const version = result.version.toString();
+      request.written = { keys: operations.map((o) => o.key), version, applied: result.applied };
       return reply
         .code(request.query.wait === 'applied' ? 200 : 202)
         .header('etag', etag(result.version))
-        .send({ version: result.version.toString(), status: result.applied ? 'applied' : 'pending' });
+        .send({ version, status: result.applied ? 'applied' : 'pending' });
     },
   );
 
   app.post(
     '/kv/get',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'Get several keys at once',
         description:

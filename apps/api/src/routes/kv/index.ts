@@ -20,6 +20,7 @@ const kvRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/kv',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'Get a key, or list keys',
         description:
@@ -55,6 +56,7 @@ const kvRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/kv',
     {
+      config: { access: 'write' },
       schema: {
         summary: 'Create or replace a key',
         description:
@@ -92,6 +94,7 @@ const kvRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/kv',
     {
+      config: { access: 'write' },
       schema: {
         summary: 'Delete a key',
         description:

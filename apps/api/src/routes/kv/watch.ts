@@ -20,6 +20,8 @@ const watchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/kv/watch',
     {
+      // EventSource cannot send an Authorization header, so this one route also takes `?access_token=`.
+      config: { access: 'read', queryToken: true },
       schema: {
         summary: 'Watch a key or a prefix (Server-Sent Events)',
         tags: ['kv'],
@@ -27,6 +29,9 @@ const watchRoutes: FastifyPluginAsyncTypebox = async (app) => {
           key: Type.Optional(Type.String()),
           prefix: Type.Optional(Type.String({ description: "Every key under this prefix; '' watches everything" })),
           fromVersion: Type.Optional(Type.String({ description: 'Replay retained changes after this version first' })),
+          access_token: Type.Optional(
+            Type.String({ description: 'Bearer token, for clients that cannot send an Authorization header' }),
+          ),
         }),
         response: {
           200: Type.String({ description: 'text/event-stream' }),

@@ -1,0 +1,164 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { isKvError, type KvError } from '@kverse/kv-core';
+import { ConfigError, parseConfig } from '@kverse/runtime';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AccessControl, openAccessControl } from '../src/access-control.js';
+import { AuditLog, createAuditLog } from '../src/audit-log.js';
+import { accessConfigSpec } from '../src/config.js';
+import { KeyedRateLimiter } from '../src/rate-limiter.js';
+import { createToken, parseTokenEntries } from '../src/tokens.js';
+
+const writer = createToken('ci', 'write');
+const reader = createToken('dashboard', 'read');
+const tokens = parseTokenEntries(`${writer.entry},${reader.entry}`, 'test');
+
+function refusal(fn: () => unknown): KvError {
+  try {
+    fn();
+  } catch (err) {
+    if (isKvError(err)) return err;
+    throw err;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('AccessControl', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  it('with auth on: no token, a wrong token and a malformed header are unauthenticated', () => {
+    const access = new AccessControl({ enabled: true, tokens });
+    const ask = (authorization: string | undefined) => () =>
+      access.check({ need: 'read', authorization, address: '10.0.0.1' });
+    expect(refusal(ask(undefined)).code).toBe('KV_ERR_UNAUTHENTICATED');
+    expect(refusal(ask('Bearer kvt_wrong')).code).toBe('KV_ERR_UNAUTHENTICATED');
+    expect(refusal(ask(`Basic ${writer.token}`)).code).toBe('KV_ERR_UNAUTHENTICATED');
+    expect(ask(`Bearer ${writer.token}`)()).toBe('ci');
+  });
+
+  it('a read token may read but not write', () => {
+    const access = new AccessControl({ enabled: true, tokens });
+    const authorization = `Bearer ${reader.token}`;
+    expect(access.check({ need: 'read', authorization, address: 'a' })).toBe('dashboard');
+    const denied = refusal(() => access.check({ need: 'write', authorization, address: 'a' }));
+    expect(denied.code).toBe('KV_ERR_PERMISSION_DENIED');
+    expect(denied.httpStatus).toBe(403);
+    expect(denied.grpcStatus).toBe('PERMISSION_DENIED');
+  });
+
+  it('public calls need nothing, even with auth on', () => {
+    const access = new AccessControl({ enabled: true, tokens });
+    expect(access.check({ need: 'public', authorization: undefined, address: 'a' })).toBe('anonymous');
+  });
+
+  it('with auth off everyone is anonymous, and only the address limit applies', () => {
+    let now = 0;
+    const access = new AccessControl({
+      enabled: false,
+      tokens: [],
+      perAddress: new KeyedRateLimiter(1, 2, 100),
+      now: () => now,
+    });
+    const ask = () => access.check({ need: 'write', authorization: undefined, address: '10.0.0.9' });
+    expect(ask()).toBe('anonymous');
+    expect(ask()).toBe('anonymous');
+    const limited = refusal(ask);
+    expect(limited.code).toBe('KV_ERR_RATE_LIMITED');
+    expect(limited.retryAfterSeconds).toBe(1);
+    now = 1000;
+    expect(ask()).toBe('anonymous');
+  });
+
+  it('limits each token on its own bucket', () => {
+    const access = new AccessControl({
+      enabled: true,
+      tokens,
+      perToken: new KeyedRateLimiter(1, 1, 100),
+      now: () => 0,
+    });
+    const ask = (t: string, address: string) => () =>
+      access.check({ need: 'read', authorization: `Bearer ${t}`, address });
+    expect(ask(writer.token, 'a')()).toBe('ci');
+    // Another address does not help: the bucket is the token's.
+    const limited = refusal(ask(writer.token, 'b'));
+    expect(limited.code).toBe('KV_ERR_RATE_LIMITED');
+    expect(limited.httpStatus).toBe(429);
+    expect(ask(reader.token, 'a')()).toBe('dashboard');
+  });
+
+  it('refuses to start with auth on and no token', () => {
+    expect(() => new AccessControl({ enabled: true, tokens: [] })).toThrow(ConfigError);
+    const config = parseConfig(accessConfigSpec, { KVERSE_AUTH_ENABLED: 'true' });
+    expect(() => openAccessControl(config)).toThrow(/KVERSE_AUTH_TOKENS/);
+  });
+
+  it('reads tokens from the environment and from a Secret file, and refuses a bad entry naming where it is', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kverse-access-'));
+    dirs.push(dir);
+    const file = join(dir, 'tokens');
+    await writeFile(file, `# mounted Secret\n${reader.entry}\n`);
+    const access = openAccessControl(
+      parseConfig(accessConfigSpec, {
+        KVERSE_AUTH_ENABLED: 'on',
+        KVERSE_AUTH_TOKENS: writer.entry,
+        KVERSE_AUTH_TOKENS_FILE: file,
+      }),
+    );
+    expect(access.check({ need: 'write', authorization: `Bearer ${writer.token}`, address: 'a' })).toBe('ci');
+    expect(access.check({ need: 'read', authorization: `Bearer ${reader.token}`, address: 'a' })).toBe('dashboard');
+    expect(access.audit).toBeDefined();
+
+    await writeFile(file, 'ci:owner:00\n');
+    expect(() =>
+      openAccessControl(parseConfig(accessConfigSpec, { KVERSE_AUTH_ENABLED: 'on', KVERSE_AUTH_TOKENS_FILE: file })),
+    ).toThrow(`KVERSE_AUTH_TOKENS_FILE ${file} entry 1 (ci): scope must be read or write`);
+    expect(() =>
+      openAccessControl(
+        parseConfig(accessConfigSpec, { KVERSE_AUTH_ENABLED: 'on', KVERSE_AUTH_TOKENS_FILE: join(dir, 'none') }),
+      ),
+    ).toThrow(ConfigError);
+  });
+
+  it('audits only when asked or when auth is on', () => {
+    expect(openAccessControl(parseConfig(accessConfigSpec, {})).audit).toBeUndefined();
+    expect(openAccessControl(parseConfig(accessConfigSpec, { KVERSE_AUDIT_LOG: 'on' })).audit).toBeInstanceOf(AuditLog);
+  });
+});
+
+describe('AuditLog', () => {
+  it('writes one JSON line per write with the token id, keys, version and outcome', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    createAuditLog(sink).record({
+      tokenId: 'ci',
+      op: 'put',
+      keys: ['a/b'],
+      version: '42',
+      outcome: 'accepted',
+      via: 'rest',
+      address: '127.0.0.1',
+    });
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 30,
+      name: 'audit',
+      tokenId: 'ci',
+      op: 'put',
+      keys: ['a/b'],
+      version: '42',
+      outcome: 'accepted',
+      via: 'rest',
+      msg: 'write accepted',
+    });
+  });
+});
