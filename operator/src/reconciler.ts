@@ -111,17 +111,25 @@ export class Reconciler {
       const seen = this.observed.get(d.apiVersion, d.kind, d.metadata.namespace!, d.metadata.name);
       return !seen || !isSubset(d, seen);
     });
-    await inBatches(stale, PARALLEL_WRITES, async (obj) => {
-      try {
-        await applyObject(this.kube.raw, obj);
-        applied += 1;
-      } catch (err) {
-        errors.push(`${obj.kind} ${obj.metadata.name}: ${apiMessage(err)}`);
-        // A Job's pod template is immutable: replace the Job (it only creates a Secret if missing, so re-running
-        // it is harmless); the retry then creates it afresh.
-        if (obj.kind === 'Job' && httpStatus(err) === 422) await deleteObject(this.kube.raw, obj);
-      }
-    });
+    // In tiers, as Helm installs: a RoleBinding is checked against its Role (RBAC escalation prevention), so the Role
+    // must exist first; everything else may go in parallel.
+    for (const tier of [0, 1, 2]) {
+      await inBatches(
+        stale.filter((obj) => applyTier(obj.kind) === tier),
+        PARALLEL_WRITES,
+        async (obj) => {
+          try {
+            await applyObject(this.kube.raw, obj);
+            applied += 1;
+          } catch (err) {
+            errors.push(`${obj.kind} ${obj.metadata.name}: ${apiMessage(err)}`);
+            // A Job's pod template is immutable: replace the Job (it only creates a Secret if missing, so re-running
+            // it is harmless); the retry then creates it afresh.
+            if (obj.kind === 'Job' && httpStatus(err) === 422) await deleteObject(this.kube.raw, obj);
+          }
+        },
+      );
+    }
     return { applied, errors };
   }
 
@@ -200,6 +208,12 @@ export class Reconciler {
       await this.events.record(subject, 'Normal', 'Reconciling', `applying generation ${next.observedGeneration}`);
     }
   }
+}
+
+/** Apply order: identities and roles, then their bindings, then the rest. */
+function applyTier(kind: string): number {
+  if (kind === 'ServiceAccount' || kind === 'Role' || kind === 'ClusterRole') return 0;
+  return kind === 'RoleBinding' || kind === 'ClusterRoleBinding' ? 1 : 2;
 }
 
 /** Runs `fn` over `items`, at most `width` at a time; rethrows the first failure after all have settled. */

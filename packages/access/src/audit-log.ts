@@ -1,4 +1,4 @@
-import { createLogger, type Logger, type LoggingOptions } from '@kverse/runtime';
+import { bufferedStdout, createLogger, type Logger, type LoggingOptions } from '@kverse/runtime';
 
 /**
  * What became of a write: `accepted` (durably queued, 202), `applied` (visible to reads, 200), `refused` (by access
@@ -37,10 +37,11 @@ export class AuditLog {
   }
 }
 
-/** An audit log writing to `destination` (default stdout). */
-export function createAuditLog(destination?: LoggingOptions['destination']): AuditLog {
+/**
+ * An audit log writing to `destination`, by default standard output written asynchronously: the lines of one
+ * event-loop turn leave in one write instead of one blocking write per request (see {@link bufferedStdout}).
+ */
+export function createAuditLog(destination: LoggingOptions['destination'] = bufferedStdout()): AuditLog {
   // Entries are built from fixed fields, none of which can hold a token, so the redaction pass is not needed.
-  return new AuditLog(
-    createLogger({ name: 'audit', level: 'info', redact: false, ...(destination ? { destination } : {}) }),
-  );
+  return new AuditLog(createLogger({ name: 'audit', level: 'info', redact: false, destination }));
 }

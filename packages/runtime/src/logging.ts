@@ -17,6 +17,14 @@ export interface LoggingOptions {
 }
 
 /** Structured JSON logs; secrets in well-known fields are redacted. */
+/**
+ * Standard output written asynchronously: lines logged in one event-loop turn leave in one write, off the request
+ * path. What is still buffered is flushed when the process exits normally; a SIGKILL can lose the last turn's lines.
+ */
+export function bufferedStdout(): pino.DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
+}
+
 export function createLogger(options: LoggingOptions): Logger {
   const config: LoggerOptions = {
     name: options.name,
