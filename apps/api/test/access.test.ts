@@ -134,6 +134,34 @@ describe('REST access control (auth on)', () => {
     expect(lines.every((l) => !JSON.stringify(l).includes(writer.token))).toBe(true);
   });
 
+  it('scopes transactions as writes and bulk gets as reads, and audits a transaction with its keys', async () => {
+    const txn = (headers: Record<string, string>) =>
+      api.app.inject({
+        method: 'POST',
+        url: '/kv/txn',
+        headers,
+        payload: {
+          operations: [
+            { op: 'put', key: 't/a', value: '1' },
+            { op: 'put', key: 't/b', value: '2' },
+          ],
+        },
+      });
+    lines.length = 0;
+    expect((await txn({})).statusCode).toBe(401);
+    expect((await txn(bearer(reader))).statusCode).toBe(403);
+    const bulk = () =>
+      api.app.inject({ method: 'POST', url: '/kv/get', headers: bearer(reader), payload: { keys: ['t/a', 't/b'] } });
+    expect((await bulk()).json().items).toEqual([null, null]);
+    const ok = await txn(bearer(writer));
+    expect(ok.statusCode).toBe(202);
+    expect((await bulk()).json().items.map((i: { value: string }) => i.value)).toEqual(['1', '2']);
+    expect(lines.at(-1)).toEqual(
+      expect.objectContaining({ tokenId: 'ci', op: 'txn', keys: ['t/a', 't/b'], version: ok.json().version }),
+    );
+    expect(lines.filter((l) => l.outcome === 'refused')).toHaveLength(2);
+  });
+
   it('audits a failed write with its error code', async () => {
     lines.length = 0;
     const res = await api.app.inject({ method: 'DELETE', url: '/kv?key=a/never-written', headers: bearer(writer) });

@@ -68,6 +68,14 @@ describe('gRPC access control (auth on)', () => {
     expect(put.code).toBe(status.PERMISSION_DENIED);
     const del = await callError((cb) => c.Delete({ key: 'g/guarded' }, bearer(reader.token), cb));
     expect(del.code).toBe(status.PERMISSION_DENIED);
+    const txn = await callError((cb) =>
+      c.Txn({ ops: [{ put: { key: 'g/guarded', value: 'changed' } }] }, bearer(reader.token), cb),
+    );
+    expect(txn.code).toBe(status.PERMISSION_DENIED);
+    const many = await call<{ entries: Array<{ value: string }> }>((cb) =>
+      c.GetMany({ keys: ['g/guarded'] }, bearer(reader.token), cb),
+    );
+    expect(many.entries.map((e) => e.value)).toEqual(['original']);
     expect(await get('g/guarded')).toMatchObject({ value: 'original', version: first.version });
   });
 
