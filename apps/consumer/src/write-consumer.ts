@@ -116,14 +116,22 @@ export class WriteConsumer {
     this.running ??= this.loop();
   }
 
+  /** The post-commit stage of the last batch applied (see {@link applyBatch}). */
+  private postCommit: Promise<void> = Promise.resolve();
+
   private async loop(): Promise<void> {
     try {
       // Let the deliveries already on the socket join the first batch.
       await new Promise((resolve) => setImmediate(resolve));
       while (this.buffer.length > 0) {
         const batch = this.buffer.splice(0, this.options.maxBatch);
+        // Pipelined: this batch is applied while the previous one finishes its cache update, publish and acks; the
+        // next waits for that, so at most two batches are in flight.
+        const previous = this.postCommit;
         await this.process(batch);
+        await previous;
       }
+      await this.postCommit;
     } finally {
       this.running = undefined;
     }
@@ -149,7 +157,10 @@ export class WriteConsumer {
     traced.settle((await traced.run(() => this.applyBatch(writes))) ?? []);
   }
 
-  /** Applies decoded writes, then updates the cache, publishes to `kv.changes` and acks; returns the outcomes. */
+  /**
+   * Applies decoded writes and returns the outcomes; the cache update, the `kv.changes` publish and the acks follow as
+   * the post-commit stage ({@link postCommit}), which the loop overlaps with applying the next batch.
+   */
   private async applyBatch(writes: Array<{ delivery: Delivery; write: Write }>): Promise<ApplyOutcome[] | undefined> {
     const { metrics, logger } = this.options;
     const started = performance.now();
@@ -166,13 +177,18 @@ export class WriteConsumer {
       writer: w.write.writer,
       outcome: outcomes[i] ?? 'superseded',
     }));
-    if (applied.length > 0 && this.options.cache) {
-      await this.options.cache.applyChanges(applied).catch((err: unknown) => {
-        logger.warn({ err: (err as Error).message }, 'cache update failed; entries expire by TTL');
-      });
-    }
-    await this.publishChanges(applied, settled);
-    for (const w of writes) this.ack(w.delivery);
+    // After the commit, in commit order (each batch's stage starts when the previous one's ended, so kv.changes
+    // keeps commit order): cache, kv.changes, then the acks. It never fails: cache and publish errors are logged.
+    const cache = this.options.cache;
+    this.postCommit = this.postCommit.then(async () => {
+      if (applied.length > 0 && cache) {
+        await cache.applyChanges(applied).catch((err: unknown) => {
+          logger.warn({ err: (err as Error).message }, 'cache update failed; entries expire by TTL');
+        });
+      }
+      await this.publishChanges(applied, settled);
+      for (const w of writes) this.ack(w.delivery);
+    });
     for (const outcome of ['applied', 'superseded', 'failed'] as const) {
       const n = outcomes.filter((o) => o === outcome).length;
       if (n > 0) metrics.messages.inc({ outcome }, n);
