@@ -43,8 +43,9 @@ export async function runMigrations(pool: pg.Pool, schema: string, logger: Logge
   }
 }
 
-// Two processes creating the same table at once: PostgreSQL reports a unique violation on its catalog (23505) or
-// "already exists" (42P06/42P07); the table exists either way, so the statement is simply tried again.
+// Two processes creating the same table at once: PostgreSQL reports a unique violation on its catalog (23505),
+// "already exists" (42P06/42P07), or — when the table's row type collides first — `type "…" already exists` (42710);
+// the table exists either way, so the statement is simply tried again.
 async function createIfMissing(client: pg.PoolClient, statements: readonly string[]): Promise<void> {
   for (const statement of statements) {
     for (let attempt = 1; ; attempt++) {
@@ -53,7 +54,7 @@ async function createIfMissing(client: pg.PoolClient, statements: readonly strin
         break;
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (attempt < 5 && (code === '23505' || code === '42P06' || code === '42P07')) continue;
+        if (attempt < 5 && ['23505', '42P06', '42P07', '42710'].includes(code ?? '')) continue;
         throw err;
       }
     }
