@@ -12,6 +12,8 @@ export interface KvRecord {
   readonly version: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** When the key expires (its TTL); absent when it never does. */
+  readonly expiresAt?: string;
 }
 
 export interface Page {
@@ -25,6 +27,8 @@ export interface WriteAnswer {
   readonly version: string;
   /** `applied`: visible to every read; `pending`: durably queued, applied shortly. */
   readonly status: 'applied' | 'pending';
+  /** A put with a TTL: when the key expires. */
+  readonly expiresAt?: string;
 }
 
 export interface Readiness {
@@ -94,8 +98,13 @@ export const listKeys = (prefix: string, limit: number, cursor?: string): Promis
 
 export const getKey = (key: string): Promise<KvRecord> => call('GET', `/kv${query({ key })}`);
 
-export const putKey = (key: string, value: string, waitApplied: boolean): Promise<WriteAnswer> =>
-  call('PUT', `/kv${query({ wait: waitApplied ? 'applied' : undefined })}`, { key, value });
+/** Writes a value; `ttlSeconds` makes the key expire that long after the write. */
+export const putKey = (key: string, value: string, waitApplied: boolean, ttlSeconds?: number): Promise<WriteAnswer> =>
+  call('PUT', `/kv${query({ wait: waitApplied ? 'applied' : undefined })}`, {
+    key,
+    value,
+    ...(ttlSeconds === undefined ? {} : { ttl: ttlSeconds }),
+  });
 
 export const deleteKey = (key: string, waitApplied: boolean): Promise<WriteAnswer> =>
   call('DELETE', `/kv${query({ key, wait: waitApplied ? 'applied' : undefined })}`);

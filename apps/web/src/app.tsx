@@ -154,15 +154,22 @@ export function App() {
     }
   };
 
-  const save = async (key: string, value: string, waitApplied: boolean) => {
+  const save = async (key: string, value: string, waitApplied: boolean, ttlSeconds: number | undefined) => {
     setBusy(true);
     setError(undefined);
     try {
-      const answer = await putKey(key, value, waitApplied);
+      const answer = await putKey(key, value, waitApplied, ttlSeconds);
       // The watch may deliver the write before its answer arrives: then it is already applied.
       const seen = view.current.feed.some((c) => c.key === key && !newer(answer.version, c.version));
       setLastWrite({ ...answer, status: seen ? 'applied' : answer.status, op: 'put' });
-      const change: Change = { op: 'put', key, value, version: answer.version, timestamp: Date.now() };
+      const change: Change = {
+        op: 'put',
+        key,
+        value,
+        version: answer.version,
+        timestamp: Date.now(),
+        ...(answer.expiresAt ? { expiresAt: Date.parse(answer.expiresAt) } : {}),
+      };
       setItems((prev) => applyChange(prev, change, prefix, cursor === undefined));
       setRecord((prev) => applyChange(prev?.key === key ? [prev] : [], change, '', true)[0]);
       setLiveNote(undefined);

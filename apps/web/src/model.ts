@@ -8,6 +8,8 @@ export interface Change {
   readonly version: string;
   /** Milliseconds since the epoch when the write was issued. */
   readonly timestamp: number;
+  /** A put with a TTL: when the key expires (milliseconds since the epoch). */
+  readonly expiresAt?: number;
 }
 
 const encoder = new TextEncoder();
@@ -44,6 +46,7 @@ export function applyChange(items: readonly KvRecord[], change: Change, prefix: 
     version: change.version,
     createdAt: current?.createdAt ?? when,
     updatedAt: when,
+    ...(change.expiresAt === undefined ? {} : { expiresAt: new Date(change.expiresAt).toISOString() }),
   };
   if (current) return items.map((r, i) => (i === at ? record : r));
   const last = items.at(-1);

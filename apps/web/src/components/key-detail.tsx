@@ -49,6 +49,14 @@ export function KeyDetail({ record, liveNote, onEdit, onDelete }: KeyDetailProps
             <time dateTime={record.updatedAt}>{formatTime(record.updatedAt)}</time>
           </dd>
         </div>
+        {record.expiresAt && (
+          <div>
+            <dt>Expires</dt>
+            <dd data-testid="expires">
+              <time dateTime={record.expiresAt}>{formatTime(record.expiresAt)}</time>
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Format</dt>
           <dd>{shown.json ? 'JSON' : 'text'}</dd>

@@ -6,7 +6,8 @@ export interface KeyEditorProps {
   readonly editing: string | undefined;
   readonly initialValue: string;
   readonly busy: boolean;
-  onSave(key: string, value: string, waitApplied: boolean): void;
+  /** `ttlSeconds`: the key expires that long after the write; undefined keeps it forever. */
+  onSave(key: string, value: string, waitApplied: boolean, ttlSeconds: number | undefined): void;
   onCancel(): void;
 }
 
@@ -15,6 +16,7 @@ export function KeyEditor(props: KeyEditorProps) {
   const [key, setKey] = useState(props.editing ?? '');
   const [value, setValue] = useState(props.initialValue);
   const [waitApplied, setWaitApplied] = useState(true);
+  const [ttl, setTtl] = useState('');
   const creating = props.editing === undefined;
   return (
     <form
@@ -22,7 +24,7 @@ export function KeyEditor(props: KeyEditorProps) {
       aria-labelledby="editor-title"
       onSubmit={(e) => {
         e.preventDefault();
-        props.onSave(key, value, waitApplied);
+        props.onSave(key, value, waitApplied, ttl.trim() === '' ? undefined : Number(ttl));
       }}
     >
       <h2 id="editor-title">{creating ? 'New key' : `Edit ${props.editing}`}</h2>
@@ -48,6 +50,20 @@ export function KeyEditor(props: KeyEditorProps) {
         spellcheck={false}
         onInput={(e) => setValue(e.currentTarget.value)}
       />
+      <label for="ttl-input">Expire after (seconds, optional)</label>
+      <input
+        id="ttl-input"
+        type="number"
+        min={1}
+        step={1}
+        inputMode="numeric"
+        value={ttl}
+        aria-describedby="ttl-hint"
+        onInput={(e) => setTtl(e.currentTarget.value)}
+      />
+      <span id="ttl-hint" class="muted small">
+        Empty: the key never expires. Saving without a TTL removes an earlier one.
+      </span>
       <label class="check">
         <input type="checkbox" checked={waitApplied} onChange={(e) => setWaitApplied(e.currentTarget.checked)} />
         Wait until applied (read-your-writes)

@@ -153,6 +153,31 @@ describe('web UI in Chromium', () => {
     await eventually(() => page.getByText(/Deleted at/).count()).toBe(1);
   });
 
+  it('saves a key with a TTL, shows when it expires, and drops an expiring key live once it has', async () => {
+    await open();
+    await search('ttl/');
+    await page.getByRole('button', { name: 'New key' }).click();
+    await page.getByLabel('Key', { exact: true }).fill('ttl/ui');
+    await page.getByLabel('Value').fill('short-lived');
+    await page.getByLabel('Expire after (seconds, optional)').fill('600');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await eventually(() => page.getByTestId('expires').count()).toBe(1);
+    const stored = (await (await fetch(`${server.url}/kv?key=ttl/ui`)).json()) as { expiresAt: string };
+    expect(Date.parse(stored.expiresAt) - Date.now()).toBeGreaterThan(590_000);
+    expect(await page.getByTestId('expires').locator('time').getAttribute('datetime')).toBe(stored.expiresAt);
+
+    // Another client writes a key that lives one second: it appears, then the expiry sweep's delete removes it.
+    const res = await fetch(`${server.url}/kv?wait=applied`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key: 'ttl/brief', value: 'x', ttl: 1 }),
+    });
+    expect(res.status).toBe(200);
+    await eventually(() => keyButton('ttl/brief').count()).toBe(1);
+    await eventually(() => keyButton('ttl/brief').count()).toBe(0);
+    expect(await keyButton('ttl/ui').count()).toBe(1);
+  });
+
   it('shows the watch reconnecting across an API restart and resumes without missing a change', async () => {
     await open();
     await search('resume/');

@@ -6,7 +6,7 @@ import { commonErrors, ErrorBody } from '../../schemas.js';
 /**
  * `GET /kv/watch?key=|prefix=&fromVersion=`: a Server-Sent Events stream of changes. Each change is an event
  * named `put` or `delete` whose id is the version (so `Last-Event-ID` resumes after a reconnect) and whose data is
- * `{"key","value"?,"version","timestamp"}`. A watcher that falls behind, or the server shutting down, ends the stream
+ * `{"key","value"?,"version","timestamp","expiresAt"?}` (`expiresAt`: a put with a TTL, ms since the epoch). A watcher that falls behind, or the server shutting down, ends the stream
  * with an `error` event carrying the code and the version to resume from.
  */
 const watchRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -111,7 +111,13 @@ const watchRoutes: FastifyPluginAsyncTypebox = async (app) => {
 function sseEvent(change: Mutation): string {
   const data =
     change.op === 'put'
-      ? { key: change.key, value: change.value, version: change.version.toString(), timestamp: change.timestamp }
+      ? {
+          key: change.key,
+          value: change.value,
+          version: change.version.toString(),
+          timestamp: change.timestamp,
+          ...(change.expiresAt === undefined ? {} : { expiresAt: change.expiresAt }),
+        }
       : { key: change.key, version: change.version.toString(), timestamp: change.timestamp };
   // JSON never contains a raw newline, so one `data:` line is always enough.
   return `id: ${change.version}\nevent: ${change.op}\ndata: ${JSON.stringify(data)}\n\n`;
