@@ -13,6 +13,7 @@ import {
   type Precondition,
   type Settlement,
   type Stamp,
+  type Transaction,
   type Version,
   validateKey,
   validatePrefix,
@@ -219,35 +220,21 @@ export class DataPlane {
    */
   async transact(request: TxnRequest, options: Omit<WriteOptions, 'condition'> = {}): Promise<TxnResult> {
     const compares = request.compares ?? [];
-    const { operations } = request;
-    if (operations.length === 0 || operations.length > MAX_TXN_OPS || compares.length > MAX_TXN_OPS) {
-      throw new KvError(
-        'KV_ERR_INVALID_ARGUMENT',
-        `a transaction takes 1 to ${MAX_TXN_OPS} operations and at most ${MAX_TXN_OPS} compares`,
-        { details: { limit: MAX_TXN_OPS } },
-      );
-    }
-    const keys = new Set<string>();
-    for (const o of operations) {
-      validateKey(o.key, this.parts.limits);
-      if (o.op === 'put') validateValue(o.value, this.parts.limits);
-      else if (o.op !== 'delete') throw new KvError('KV_ERR_INVALID_ARGUMENT', 'an operation is a put or a delete');
-      if (keys.has(o.key)) {
-        throw new KvError('KV_ERR_INVALID_ARGUMENT', `a transaction writes ${JSON.stringify(o.key)} more than once`);
-      }
-      keys.add(o.key);
-    }
-    for (const c of compares) validateKey(c.key, this.parts.limits);
     // Observe every compared version first, so the transaction's version is above each of them.
     for (const c of compares) if ('version' in c.condition) this.observeCondition(c.condition.version);
     const stamp = this.parts.clock.next();
     const timestamp = Date.now();
-    const mutations = operations.map((o): Mutation => {
+    const mutations = request.operations.map((o): Mutation => {
       if (o.op === 'delete') return { op: 'delete', key: o.key, ...stamp, timestamp };
+      if (o.op !== 'put') throw new KvError('KV_ERR_INVALID_ARGUMENT', 'an operation is a put or a delete');
       const expiresAt = expiryOf(o.ttlSeconds, timestamp);
       return { op: 'put', key: o.key, value: o.value, ...stamp, timestamp, ...(expiresAt ? { expiresAt } : {}) };
     });
-    const result = await this.write({ op: 'txn', ...stamp, timestamp, compares, mutations }, undefined, options);
+    const txn: Transaction = { op: 'txn', ...stamp, timestamp, compares, mutations };
+    // The same rules the engine applies (sizes, keys, values, distinct keys); here, so the asynchronous path refuses
+    // a bad transaction at the front door instead of a consumer dead-lettering it.
+    validateWrite(txn, this.parts.limits);
+    const result = await this.write(txn, undefined, options);
     return {
       version: result.version,
       applied: result.applied,
@@ -289,8 +276,6 @@ export class DataPlane {
   }
 
   private async write(write: Write, key: string | undefined, options: WriteOptions): Promise<WriteResult> {
-    // The engine checks again, but on the asynchronous path only a consumer would: refuse bad writes here.
-    validateWrite(write, this.parts.limits);
     const wait = options.waitAppliedMs;
     const id = stampId(write);
     let timer: NodeJS.Timeout | undefined;
