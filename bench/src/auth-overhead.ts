@@ -9,8 +9,7 @@
  *
  *   npm run bench -- auth-overhead [--duration 5] [--rounds 3] [--connections 50] [--grpc-inflight 64]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +20,9 @@ import { dataPlaneConfigSpec, openEmbeddedDataPlane } from '@kverse/data-plane';
 import { KvClient } from '@kverse/grpc-kv';
 import { createLogger, createMetricsRegistry, parseConfig } from '@kverse/runtime';
 import autocannon from 'autocannon';
+import { processCpuSeconds } from './grpc-load.js';
 import { printRatio, printTable, type Row } from './report.js';
+import { startKverse } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,10 +38,7 @@ const rounds = Number(args.rounds);
 const connections = Number(args.connections);
 const inflight = Number(args['grpc-inflight']);
 const value = 'v'.repeat(Number(args['value-bytes']));
-const root = new URL('../../', import.meta.url).pathname;
 const GOAL = 0.9;
-/** USER_HZ: the unit of /proc CPU times (100 on Linux). */
-const CLOCK_TICKS = 100;
 
 interface Platform {
   readonly child: ChildProcess;
@@ -52,39 +50,7 @@ interface Platform {
 /** `kverse start` on free ports with `env`, pinned to CPU 0; resolves once both front doors are listening. */
 async function startPlatform(env: NodeJS.ProcessEnv): Promise<Platform> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kverse-bench-auth-'));
-  const child = spawn('taskset', ['-c', '0', process.execPath, join(root, 'cli/dist/main.js'), 'start'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      GRPC_KV_PORT: '0',
-      GRPC_KV_HOST: '127.0.0.1',
-      CHAT_PORT: '0',
-      CHAT_METRICS_PORT: '0',
-      MULTICAST_HTTP_PORT: '0',
-      KVERSE_DATA_DIR: dataDir,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let started = false;
-    const onData = (chunk: Buffer) => {
-      // Audit lines keep coming on stdout; only the start-up banner is of interest.
-      if (started) return;
-      out += chunk.toString();
-      const rest = /REST API\s+(http:\/\/\S+)/.exec(out);
-      const grpc = /gRPC KV \(kvstore\.KvStore\)\s+(\S+)/.exec(out);
-      if (rest && grpc) {
-        started = true;
-        resolve({ child, restUrl: rest[1]!, grpcAddress: grpc[1]!, dataDir });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`kverse start exited with ${code}: ${out}`)));
-  });
+  return { ...(await startKverse(dataDir, env)), dataDir };
 }
 
 async function rest(url: string, token: string | undefined, method: 'GET' | 'PUT'): Promise<autocannon.Result> {
@@ -112,14 +78,6 @@ async function rest(url: string, token: string | undefined, method: 'GET' | 'PUT
 function median<T>(samples: readonly T[], by: (sample: T) => number): T {
   const sorted = [...samples].sort((a, b) => by(a) - by(b));
   return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-/** CPU seconds (user + system) the platform's process has used, from /proc. */
-function cpuSeconds(p: Platform): number {
-  const stat = readFileSync(`/proc/${p.child.pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields overall.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** Calls/s of `call` kept `inflight` deep for `duration` seconds. */
@@ -283,9 +241,9 @@ async function main(): Promise<void> {
       p: Platform,
       run: () => Promise<{ rps: number; count: number; p50?: number; p99?: number; errors: number }>,
     ): Promise<Sample> => {
-      const cpu0 = cpuSeconds(p);
+      const cpu0 = processCpuSeconds(p.child.pid);
       const r = await run();
-      return { ...r, cpuUs: ((cpuSeconds(p) - cpu0) * 1e6) / Math.max(1, r.count) };
+      return { ...r, cpuUs: ((processCpuSeconds(p.child.pid) - cpu0) * 1e6) / Math.max(1, r.count) };
     };
     const measure = async (name: string, off: () => Promise<Sample>, on: () => Promise<Sample>) => {
       const samples: { off: Sample[]; on: Sample[] } = { off: [], on: [] };

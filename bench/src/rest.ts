@@ -5,13 +5,13 @@
  *
  *   npm run build && node bench/dist/rest.js [--duration 10] [--connections 100]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { printRatio, printTable } from './report.js';
+import { serve, startKverse } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,25 +23,6 @@ const { values: args } = parseArgs({
 const duration = Number(args.duration);
 const connections = Number(args.connections);
 const root = new URL('../../', import.meta.url).pathname;
-
-/** Starts a server process pinned to CPU 0 (when taskset exists) and waits for its URL on stderr/stdout. */
-function serve(argv: string[], env: NodeJS.ProcessEnv, pattern: RegExp): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn('taskset', ['-c', '0', process.execPath, ...argv], {
-    env: { ...process.env, ...env },
-    stdio: 'pipe',
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = pattern.exec(out);
-      if (m) resolve({ child, url: m[1]! });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-}
 
 async function load(opts: autocannon.Options): Promise<autocannon.Result> {
   return autocannon({ connections, duration, pipelining: 1, ...opts });
@@ -60,21 +41,11 @@ async function main(): Promise<void> {
   const hello = await serve(
     ['--input-type=module', '-e', HELLO],
     { NODE_PATH: join(root, 'node_modules') },
-    /listening (http:\/\/\S+)/,
-  );
-  const api = await serve(
-    [join(root, 'cli/dist/main.js'), 'start'],
     {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      GRPC_KV_PORT: '0',
-      CHAT_PORT: '0',
-      CHAT_METRICS_PORT: '0',
-      MULTICAST_HTTP_PORT: '0',
-      KVERSE_DATA_DIR: dataDir,
+      url: /listening (http:\/\/\S+)/,
     },
-    /REST API\s+(http:\/\/\S+)/,
-  );
+  ).then(({ child, found }) => ({ child, url: found.url }));
+  const api = await startKverse(dataDir).then(({ child, restUrl }) => ({ child, url: restUrl }));
   try {
     const value = 'v'.repeat(Number(args['value-bytes']));
     await fetch(`${api.url}/kv?wait=applied`, {

@@ -10,15 +10,16 @@
  *
  *   npm run bench -- tracing-overhead [--duration 5] [--connections 50] [--rounds 2]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { processCpuSeconds } from './grpc-load.js';
 import { printRatio, printTable } from './report.js';
+import { startKverse } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,7 +32,6 @@ const { values: args } = parseArgs({
 const duration = Number(args.duration);
 const connections = Number(args.connections);
 const rounds = Number(args.rounds);
-const root = new URL('../../', import.meta.url).pathname;
 
 /** A local OTLP/HTTP endpoint: drains each export, counts it, answers 200 (what a collector's receiver does). */
 async function startSink(): Promise<{ url: string; exports: () => number; bytes: () => number; close(): void }> {
@@ -56,47 +56,15 @@ async function startSink(): Promise<{ url: string; exports: () => number; bytes:
   };
 }
 
-/** `kverse start` on the embedded data plane, pinned to CPU 0 (when taskset exists); resolves with its REST URL. */
-async function startApi(dataDir: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn('taskset', ['-c', '0', process.execPath, join(root, 'cli/dist/main.js'), 'start'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      GRPC_KV_PORT: '0',
-      CHAT_PORT: '0',
-      CHAT_METRICS_PORT: '0',
-      MULTICAST_HTTP_PORT: '0',
-      KVERSE_DATA_DIR: dataDir,
-      ...env,
-    },
-    stdio: 'pipe',
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /REST API\s+(http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1]! });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`kverse start exited with ${code}: ${out}`)));
-  });
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name, in clock ticks (100/s).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 interface Run {
   readonly result: autocannon.Result;
   /** Server CPU per answered request, microseconds: unlike req/s, hardly moved by other load on the machine. */
   readonly cpuMicros: number;
 }
+
+/** `kverse start` on the embedded data plane; resolves with its REST URL. */
+const startApi = (dataDir: string, env: NodeJS.ProcessEnv = {}) =>
+  startKverse(dataDir, env).then(({ child, restUrl }) => ({ child, url: restUrl }));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -104,7 +72,7 @@ async function main(): Promise<void> {
   const sink = await startSink();
   const dirs = await Promise.all([0, 1, 2].map(() => mkdtemp(join(tmpdir(), 'kverse-bench-tracing-'))));
   const servers = {
-    off: await startApi(dirs[0]!, {}),
+    off: await startApi(dirs[0]!),
     on: await startApi(dirs[1]!, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'always_on' }),
     sampled: await startApi(dirs[2]!, {
       OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
@@ -149,9 +117,9 @@ async function main(): Promise<void> {
         for (const tracing of order) {
           const key = `${op} ${tracing}`;
           const { child, url } = servers[tracing];
-          const cpuBefore = await cpuSeconds(child.pid!);
+          const cpuBefore = processCpuSeconds(child.pid);
           const result = await load(url, op);
-          const cpuMicros = (((await cpuSeconds(child.pid!)) - cpuBefore) * 1e6) / Math.max(1, result.requests.total);
+          const cpuMicros = ((processCpuSeconds(child.pid) - cpuBefore) * 1e6) / Math.max(1, result.requests.total);
           results[key] = [...(results[key] ?? []), { result, cpuMicros }];
         }
       }

@@ -1,0 +1,62 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+/**
+ * Starts a server process pinned to CPU 0 (when taskset exists) and waits until its output has matched every
+ * pattern; resolves with each pattern's first group. Output after that is no longer collected (a server that logs
+ * every request would otherwise grow the buffer for the whole run).
+ */
+export function serve<K extends string>(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  patterns: Record<K, RegExp>,
+): Promise<{ child: ChildProcess; found: Record<K, string> }> {
+  const child = spawn('taskset', ['-c', '0', process.execPath, ...argv], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let started = false;
+    const onData = (chunk: Buffer) => {
+      if (started) return;
+      out += chunk.toString();
+      const found: Partial<Record<K, string>> = {};
+      for (const [name, pattern] of Object.entries(patterns) as Array<[K, RegExp]>) {
+        const m = pattern.exec(out);
+        if (!m) return;
+        found[name] = m[1]!;
+      }
+      started = true;
+      resolve({ child, found: found as Record<K, string> });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${argv.join(' ')} exited with ${code}: ${out}`)));
+  });
+}
+
+/** `kverse start` on free ports with its data in `dataDir`, and `env`; resolves once its REST API listens. */
+export async function startKverse(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ child: ChildProcess; restUrl: string; grpcAddress: string }> {
+  const { child, found } = await serve(
+    [join(root, 'cli/dist/main.js'), 'start'],
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      GRPC_KV_PORT: '0',
+      GRPC_KV_HOST: '127.0.0.1',
+      CHAT_PORT: '0',
+      CHAT_METRICS_PORT: '0',
+      MULTICAST_HTTP_PORT: '0',
+      KVERSE_DATA_DIR: dataDir,
+      ...env,
+    },
+    { rest: /REST API\s+(http:\/\/\S+)/, grpc: /gRPC KV \(kvstore\.KvStore\)\s+(\S+)/ },
+  );
+  return { child, restUrl: found.rest, grpcAddress: found.grpc };
+}
