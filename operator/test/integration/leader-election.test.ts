@@ -84,6 +84,8 @@ describe('leader election', () => {
       const hpa = await readObject(kube, 'autoscaling/v2', 'HorizontalPodAutoscaler', ns, 'le-api');
       return (hpa?.spec as { maxReplicas?: number } | undefined)?.maxReplicas === 4;
     });
+    // The HPA is written during the reconcile, the counter moves when it returns: wait for that, not race it.
+    await waitFor('the new leader to count its reconcile', async () => (await reconciles(follower)) > 0);
     expect(await reconciles(follower)).toBeGreaterThan(0);
   });
 });
