@@ -22,7 +22,7 @@ import { createLogger, createMetricsRegistry, parseConfig } from '@kverse/runtim
 import autocannon from 'autocannon';
 import { processCpuSeconds } from './grpc-load.js';
 import { printRatio, printTable, type Row } from './report.js';
-import { startKverse } from './serve.js';
+import { pinLoadGenerator, startKverse } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -204,6 +204,7 @@ async function inProcessRest(token: string, entry: string): Promise<Row[]> {
 }
 
 async function main(): Promise<void> {
+  pinLoadGenerator();
   const { token, entry } = createToken('bench', 'write');
   const [off, on] = [
     await startPlatform({}),

@@ -9,7 +9,7 @@
  *
  * etcd comes from ETCD_BIN, else the binary scripts/cluster/ builds into ~/.cache/kverse/bin/etcd-v*, else PATH.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -21,6 +21,7 @@ import type { Client, ClientReadableStream } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { closedLoop, type LoadResult, openClients, sendAll, sleep } from './grpc-load.js';
 import { printRatio, printTable, type Row } from './report.js';
+import { hasTaskset, pinLoadGenerator, spawnPinned } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,7 +42,6 @@ const watchPuts = Number(args['watch-puts']);
 const root = new URL('../../', import.meta.url).pathname;
 const KEYS = 10_000;
 const VALUE_BYTES = 256;
-const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 
 const kvProto = protobuf.loadSync(join(root, 'proto/kvstore/v1/kvstore.proto'));
 const etcdProto = protobuf.loadSync(join(root, 'bench/proto/etcd-subset.proto'));
@@ -228,8 +228,7 @@ async function runTarget(target: Target, fsync: boolean, withWatch: boolean): Pr
 }
 
 function pinned(command: string, argv: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const [cmd, rest] = hasTaskset ? ['taskset', ['-c', '0', command, ...argv]] : [command, argv];
-  return spawn(cmd as string, rest as string[], { env: { ...process.env, ...env }, stdio: 'pipe' });
+  return spawnPinned(command, argv, { env: { ...process.env, ...env }, stdio: 'pipe' });
 }
 
 function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<string> {
@@ -287,7 +286,7 @@ const perCore = (r: LoadResult) => (r.serverCpu > 0 ? r.opsPerSecond / (r.server
 
 async function main(): Promise<void> {
   // The generator takes CPU 1 (every thread), the servers CPU 0.
-  if (hasTaskset) spawnSync('taskset', ['-a', '-pc', '1', String(process.pid)]);
+  pinLoadGenerator();
   const etcdBin = findEtcd();
   const version = spawnSync(etcdBin, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
   console.log(

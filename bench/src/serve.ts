@@ -1,7 +1,23 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const root = new URL('../../', import.meta.url).pathname;
+
+/** Whether servers and load generators can be pinned to CPUs (util-linux `taskset`). */
+export const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
+
+/** Spawns a server under test on CPU 0 (when taskset exists), so it never shares a core with the load generator. */
+export function spawnPinned(command: string, argv: string[], options: SpawnOptions = {}): ChildProcess {
+  return hasTaskset ? spawn('taskset', ['-c', '0', command, ...argv], options) : spawn(command, argv, options);
+}
+
+/**
+ * Moves this process (every thread: the load generators run here) to CPU 1, away from the servers on CPU 0. Left to
+ * the scheduler, a generator that lands on the server's core takes CPU from it and the figures swing by a fifth.
+ */
+export function pinLoadGenerator(): void {
+  if (hasTaskset) spawnSync('taskset', ['-a', '-pc', '1', String(process.pid)], { stdio: 'ignore' });
+}
 
 /**
  * Starts a server process pinned to CPU 0 (when taskset exists) and waits until its output has matched every
@@ -13,7 +29,7 @@ export function serve<K extends string>(
   env: NodeJS.ProcessEnv,
   patterns: Record<K, RegExp>,
 ): Promise<{ child: ChildProcess; found: Record<K, string> }> {
-  const child = spawn('taskset', ['-c', '0', process.execPath, ...argv], {
+  const child = spawnPinned(process.execPath, argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

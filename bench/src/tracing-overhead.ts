@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { processCpuSeconds } from './grpc-load.js';
 import { printRatio, printTable } from './report.js';
-import { startKverse } from './serve.js';
+import { pinLoadGenerator, startKverse } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -69,6 +69,7 @@ const startApi = (dataDir: string, env: NodeJS.ProcessEnv = {}) =>
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
+  pinLoadGenerator();
   const sink = await startSink();
   const dirs = await Promise.all([0, 1, 2].map(() => mkdtemp(join(tmpdir(), 'kverse-bench-tracing-'))));
   const servers = {

@@ -17,6 +17,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions/incubating';
 import type { TelemetryConfig } from './config.js';
+import { PooledIdGenerator } from './ids.js';
 import type { Telemetry, TelemetryOptions } from './telemetry.js';
 
 // Loaded only when an endpoint is configured (see startTelemetry): the SDK and exporters cost nothing otherwise.
@@ -35,6 +36,7 @@ export function startSdk(config: TelemetryConfig & { otlpEndpoint: string }, opt
   const tracerProvider = new TracerProvider({
     resource,
     sampler: samplerOf(config),
+    idGenerator: new PooledIdGenerator(),
     spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: config.exportDelayMs })],
   });
   const meterProvider =
