@@ -187,7 +187,7 @@ export class WriteConsumer {
         });
       }
       await this.publishChanges(applied, settled);
-      for (const w of writes) this.ack(w.delivery);
+      this.ackAll(writes.map((w) => w.delivery));
     });
     for (const outcome of ['applied', 'superseded', 'failed'] as const) {
       const n = outcomes.filter((o) => o === outcome).length;
@@ -266,15 +266,41 @@ export class WriteConsumer {
         resolve(false);
       }
     });
-    if (!ok) return; // not acked: comes back and is dead-lettered again
+    if (!ok) {
+      // Not acked: comes back and is dead-lettered again (a later `multiple` ack must not settle it meanwhile).
+      this.channelsWithHoles.add(delivery.channel);
+      return;
+    }
     this.options.logger.warn({ reason }, 'dead-lettered a write message');
     this.options.metrics.deadLettered.inc();
     this.ack(delivery);
   }
 
-  private ack(delivery: Delivery): void {
+  /**
+   * Acks a batch: one `multiple` ack per channel (its highest delivery tag), instead of a frame — and a socket write —
+   * per message. Every lower tag on that channel is settled by then (batches are taken in delivery order and their
+   * post-commit stages run in order; dead-lettered ones were acked at once) unless a dead-letter publish failed and
+   * left its message unacked to come again: on such a channel, acks stay one by one so that message is not swept up.
+   */
+  private ackAll(deliveries: readonly Delivery[]): void {
+    const highest = new Map<Channel, Delivery>();
+    for (const d of deliveries) {
+      if (this.channelsWithHoles.has(d.channel)) {
+        this.ack(d);
+        continue;
+      }
+      const top = highest.get(d.channel);
+      if (!top || d.msg.fields.deliveryTag > top.msg.fields.deliveryTag) highest.set(d.channel, d);
+    }
+    for (const d of highest.values()) this.ack(d, true);
+  }
+
+  /** Channels holding a delivery left unacked on purpose (a failed dead-letter publish): no `multiple` acks there. */
+  private readonly channelsWithHoles = new WeakSet<Channel>();
+
+  private ack(delivery: Delivery, allUpTo = false): void {
     try {
-      delivery.channel.ack(delivery.msg);
+      delivery.channel.ack(delivery.msg, allUpTo);
     } catch {
       // The channel closed after the commit: the message is redelivered and settles as superseded.
     }
