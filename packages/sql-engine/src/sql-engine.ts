@@ -17,6 +17,7 @@ import type { Logger } from '@kverse/runtime';
 import { inSpan, KV_SPANS, SpanKind } from '@kverse/telemetry';
 import pg from 'pg';
 import { type PlannedRow, type PriorRow, planBatch } from './batch-plan.js';
+import { boolLiteral, bytesLiteral, int8Literal, textLiteral } from './literals.js';
 import { runMigrations } from './migrate.js';
 import { withRetry } from './retry.js';
 import { quoteIdent } from './schema.js';
@@ -234,27 +235,27 @@ export class SqlEngine implements KvEngine {
     if (this.closed) throw new KvError('KV_ERR_SHUTTING_DOWN', 'the SQL engine is closed');
   }
 
+  /**
+   * One attempt at a batch, in two round trips to the database: `BEGIN` with the `SELECT … FOR UPDATE` of the batch's
+   * rows, then every upsert statement with the `COMMIT`. Each pair travels as one simple-protocol message (node-postgres
+   * sends a query only after the previous one's answer, so four statements would be four round trips, each a socket
+   * write and a wake-up of the database on both sides); the data is therefore inline, as literals built only from
+   * hex and decimal digits (`literals.ts`).
+   */
   private async applyOnce(
     batch: readonly Write[],
   ): Promise<{ outcomes: ApplyOutcome[]; effective: ReadonlyArray<readonly Mutation[]> }> {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      await client.query('BEGIN TRANSACTION ISOLATION LEVEL SERIALIZABLE');
-      const keys = [...new Set(batch.flatMap(keysOf))].map(utf8);
-      const prior = await client.query<{
-        key: Buffer;
-        version: string;
-        writer: Buffer;
-        deleted: boolean;
-        created_at: string;
-        expires_at: string | null;
-      }>(
-        `SELECT key, version, writer, deleted, created_at, expires_at FROM ${this.table} WHERE key = ANY($1) FOR UPDATE`,
-        [keys],
-      );
+      const keys = [...new Set(batch.flatMap(keysOf))].map((k) => bytesLiteral(utf8(k)));
+      const [, prior] = (await client.query(
+        `BEGIN TRANSACTION ISOLATION LEVEL SERIALIZABLE;
+         SELECT key, version, writer, deleted, created_at, expires_at FROM ${this.table}
+         WHERE key IN (${keys.join(', ')}) FOR UPDATE`,
+      )) as unknown as [pg.QueryResult, pg.QueryResult<PriorRowData>];
       const priorRows = new Map<string, PriorRow>(
-        prior.rows.map((r) => [
+        prior!.rows.map((r) => [
           r.key.toString('utf8'),
           {
             version: BigInt(r.version),
@@ -267,10 +268,11 @@ export class SqlEngine implements KvEngine {
       );
       // The rows are locked, so the plan is exactly what the upsert does; its WHERE guard is a second line of defence.
       const plan = planBatch(batch, priorRows, Date.now());
+      const statements: string[] = [];
       for (let i = 0; i < plan.rows.length; i += this.maxRows) {
-        await this.upsert(client, plan.rows.slice(i, i + this.maxRows));
+        statements.push(this.upsertStatement(plan.rows.slice(i, i + this.maxRows)));
       }
-      await client.query('COMMIT');
+      await client.query([...statements, 'COMMIT'].join(';\n'));
       return { outcomes: plan.outcomes, effective: plan.effective };
     } catch (err) {
       broken = true;
@@ -281,34 +283,30 @@ export class SqlEngine implements KvEngine {
     }
   }
 
-  /** ONE multi-row versioned upsert. */
-  private async upsert(client: pg.PoolClient, rows: readonly PlannedRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    const params: unknown[] = [];
-    const tuples = rows.map((r) => {
-      const n = params.length;
-      params.push(
-        utf8(r.key),
-        r.value,
-        r.version.toString(),
-        utf8(r.writer),
-        r.deleted,
-        String(r.createdAt),
-        String(r.updatedAt),
-        r.expiresAt === undefined ? null : String(r.expiresAt),
-      );
-      return `($${n + 1}, $${n + 2}, $${n + 3}::INT8, $${n + 4}, $${n + 5}, $${n + 6}::INT8, $${n + 7}::INT8, $${n + 8}::INT8)`;
-    });
-    await client.query(
-      `INSERT INTO ${this.table} AS kv (key, value, version, writer, deleted, created_at, updated_at, expires_at)
-       VALUES ${tuples.join(', ')}
+  /** ONE multi-row versioned upsert, its rows inline. */
+  private upsertStatement(rows: readonly PlannedRow[]): string {
+    const tuples = rows.map(
+      (r) =>
+        `(${bytesLiteral(utf8(r.key))}, ${textLiteral(r.value)}, ${int8Literal(r.version)}, ` +
+        `${bytesLiteral(utf8(r.writer))}, ${boolLiteral(r.deleted)}, ${int8Literal(r.createdAt)}, ` +
+        `${int8Literal(r.updatedAt)}, ${r.expiresAt === undefined ? 'NULL::INT8' : int8Literal(r.expiresAt)})`,
+    );
+    return `INSERT INTO ${this.table} AS kv (key, value, version, writer, deleted, created_at, updated_at, expires_at)
+       VALUES ${tuples.join(',\n')}
        ON CONFLICT (key) DO UPDATE SET
          value = excluded.value, version = excluded.version, writer = excluded.writer, deleted = excluded.deleted,
          created_at = excluded.created_at, updated_at = excluded.updated_at, expires_at = excluded.expires_at
-       WHERE (kv.version, kv.writer) < (excluded.version, excluded.writer)`,
-      params,
-    );
+       WHERE (kv.version, kv.writer) < (excluded.version, excluded.writer)`;
   }
+}
+
+interface PriorRowData {
+  key: Buffer;
+  version: string;
+  writer: Buffer;
+  deleted: boolean;
+  created_at: string;
+  expires_at: string | null;
 }
 
 function toRecord(row: Row): KvRecord {

@@ -58,4 +58,34 @@ describe('SQL engine specifics', () => {
     expect(await engine.apply(batch)).toEqual(batch.map(() => 'superseded'));
     await engine.close();
   });
+
+  it('stores keys and values that look like SQL byte for byte (the apply path carries them inline)', async () => {
+    const h = freshSchema();
+    harnesses.push(h);
+    const engine = await h.open();
+    const hostile = [
+      "'; DROP TABLE kv; --",
+      "O'Reilly \\' \\x41 E'\\n'",
+      '$1 $$ $tag$ ) ; COMMIT; BEGIN',
+      'ünïcödé ✓ 𝄞 😀 \u2028',
+      "decode('00', 'hex')",
+    ];
+    const writes = hostile.map((text, i) => ({
+      op: 'put' as const,
+      key: `${text}/${i}`,
+      value: text.repeat(3),
+      version: BigInt(i + 1),
+      writer: `w'${i}`,
+      timestamp: 1_700_000_000_000 + i,
+    }));
+    expect(await engine.apply(writes)).toEqual(writes.map(() => 'applied'));
+    for (const w of writes) {
+      const got = await engine.get(w.key);
+      expect(got?.value).toBe(w.value);
+      expect(got?.writer).toBe(w.writer);
+      expect(got?.version).toBe(w.version);
+    }
+    expect((await engine.getMany(writes.map((w) => w.key))).map((r) => r?.key)).toEqual(writes.map((w) => w.key));
+    await engine.close();
+  });
 });
