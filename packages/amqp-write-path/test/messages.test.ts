@@ -25,7 +25,10 @@ const txn: Write = {
   version: 117739470108622850n,
   writer: 'api-1',
   timestamp: 1_700_000_000_002,
-  compares: [{ key: 'a', condition: { version: 5n } }, { key: 'b', condition: { absent: true } }],
+  compares: [
+    { key: 'a', condition: { version: 5n } },
+    { key: 'b', condition: { absent: true } },
+  ],
   mutations: [
     { op: 'put', key: 'a', value: 'x', version: 117739470108622850n, writer: 'api-1', timestamp: 1_700_000_000_002 },
     { op: 'delete', key: 'c', version: 117739470108622850n, writer: 'api-1', timestamp: 1_700_000_000_002 },
