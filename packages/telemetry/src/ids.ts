@@ -1,8 +1,8 @@
 import { randomFillSync } from 'node:crypto';
 import type { IdGenerator } from '@opentelemetry/sdk-trace';
 
-/** Random bytes drawn per refill: 256 span ids or 128 trace ids per call into the kernel's generator. */
-const POOL_BYTES = 2048;
+/** Random bytes drawn per refill: ids for ≈ 680 requests (a trace and a span id each) per call into the generator. */
+const POOL_BYTES = 16384;
 const ZERO_SPAN_ID = '0'.repeat(16);
 const ZERO_TRACE_ID = '0'.repeat(32);
 
