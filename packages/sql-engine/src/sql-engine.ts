@@ -61,9 +61,9 @@ const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
  * condition on a row that does not exist yet is protected by SERIALIZABLE (a concurrent insert aborts one of the two
  * transactions with 40001, which is retried) — and writes every changed key with
  * ONE multi-row `INSERT … ON CONFLICT (key) DO UPDATE … WHERE (kv.version, kv.writer) < (excluded.version,
- * excluded.writer)`. The WHERE guard makes the upsert safe on its own — a redelivered or late older write never
- * replaces a newer one — and `RETURNING key` reports the rows that really changed. SQLSTATE 40001 is retried with
- * backoff and jitter; an unreachable database is KV_ERR_UNAVAILABLE.
+ * excluded.writer)` (several past `maxRowsPerStatement`). The WHERE guard makes the upsert safe on its own — a
+ * redelivered or late older write never replaces a newer one. The whole transaction is two round trips (see
+ * `applyOnce`). SQLSTATE 40001 is retried with backoff and jitter; an unreachable database is KV_ERR_UNAVAILABLE.
  */
 export class SqlEngine implements KvEngine {
   private readonly listeners = new Set<ChangeListener>();
