@@ -87,11 +87,11 @@ export class KvGrpcService {
       Watch: { ...strict('Watch'), responseSerialize: (bytes: Buffer) => bytes },
     };
     const implementation: UntypedServiceImplementation = {
-      Put: this.unary('Put', 'write', (req: PutRequest__Output) => this.put(req)),
+      Put: this.unary('Put', 'write', (req: PutRequest__Output, call) => this.put(req, call)),
       Get: this.unary('Get', 'read', (req: GetRequest__Output) => this.get(req)),
-      Delete: this.unary('Delete', 'write', (req: DeleteRequest__Output) => this.delete(req)),
+      Delete: this.unary('Delete', 'write', (req: DeleteRequest__Output, call) => this.delete(req, call)),
       GetAll: this.unary('GetAll', 'read', (req: GetAllRequest__Output) => this.getAll(req)),
-      Txn: this.unary('Txn', 'write', (req: TxnRequest__Output) => this.txn(req)),
+      Txn: this.unary('Txn', 'write', (req: TxnRequest__Output, call) => this.txn(req, call)),
       GetMany: this.unary('GetMany', 'read', (req: GetManyRequest__Output) => this.getMany(req)),
       Watch: (call: WatchCall) => this.watch(call),
     };
@@ -105,11 +105,11 @@ export class KvGrpcService {
 
   // A conditional write always waits for its outcome: without the wait, the distributed data plane could only say
   // that the write was queued, and a caller of a compare-and-set needs to know whether it won.
-  private async put(req: PutRequest__Output): Promise<PutResponse> {
+  private async put(req: PutRequest__Output, call: Deadlined): Promise<PutResponse> {
     const { dataPlane } = this.options;
     const condition = putCondition(req);
     const options = {
-      ...this.writeOptions(req.waitApplied || condition !== undefined),
+      ...this.writeOptions(req.waitApplied || condition !== undefined, call),
       ...(condition ? { condition } : {}),
       ...ttlOf(req.ttlSeconds),
     };
@@ -129,11 +129,11 @@ export class KvGrpcService {
     return { ...toKeyValue(record), expiresAtMs: record.expiresAt ?? 0 };
   }
 
-  private async delete(req: DeleteRequest__Output): Promise<DeleteResponse> {
+  private async delete(req: DeleteRequest__Output, call: Deadlined): Promise<DeleteResponse> {
     const { dataPlane } = this.options;
     const condition = deleteCondition(req);
     const options = {
-      ...this.writeOptions(req.waitApplied || condition !== undefined),
+      ...this.writeOptions(req.waitApplied || condition !== undefined, call),
       ...(condition ? { condition } : {}),
     };
     const result = await dataPlane
@@ -143,12 +143,12 @@ export class KvGrpcService {
   }
 
   /** A transaction with compares waits for its outcome, like a conditional write. */
-  private async txn(req: TxnRequest__Output): Promise<TxnResponse> {
+  private async txn(req: TxnRequest__Output, call: Deadlined): Promise<TxnResponse> {
     const { dataPlane } = this.options;
     const request = toTxnRequest(req);
     const compares = request.compares ?? [];
     const result = await dataPlane
-      .transact(request, this.writeOptions(req.waitApplied || compares.length > 0))
+      .transact(request, this.writeOptions(req.waitApplied || compares.length > 0, call))
       .catch((err: unknown) => explainFailedCondition(err, dataPlane, compares));
     return { succeeded: true, version: result.version.toString(), applied: result.applied };
   }
@@ -207,15 +207,28 @@ export class KvGrpcService {
     return bytes;
   }
 
-  private writeOptions(waitApplied: boolean): { waitAppliedMs?: number } {
-    return waitApplied ? { waitAppliedMs: this.options.waitAppliedMs } : {};
+  /**
+   * How long a write waits for its outcome: the configured bound, or less when the caller's deadline comes first, so
+   * the caller hears "accepted as version N, not applied yet" (with the version to look for later) rather than a bare
+   * DEADLINE_EXCEEDED from its own timer.
+   */
+  private writeOptions(waitApplied: boolean, call: Deadlined): { waitAppliedMs?: number } {
+    if (!waitApplied) return {};
+    const deadline = call.getDeadline();
+    const at = deadline instanceof Date ? deadline.getTime() : deadline;
+    const left = Number.isFinite(at) ? at - Date.now() - DEADLINE_MARGIN_MS : Number.POSITIVE_INFINITY;
+    return { waitAppliedMs: Math.max(0, Math.min(this.options.waitAppliedMs, left)) };
   }
 
   /**
    * A unary handler: access (token, scope, limits), rejected-request check, latency and status metrics, error
    * mapping, and an audit line for every write.
    */
-  private unary<Req extends object, Res>(method: string, need: Scope, handle: (request: Req) => Promise<Res>) {
+  private unary<Req extends object, Res>(
+    method: string,
+    need: Scope,
+    handle: (request: Req, call: Deadlined) => Promise<Res>,
+  ) {
     const { metrics, guard, logger } = this.options;
     const audit = need === 'write' ? guard?.audit : undefined;
     const latency = metrics.latency.labels(method);
@@ -226,7 +239,7 @@ export class KvGrpcService {
         if (decision?.refusal) throw decision.refusal;
         const request = call.request;
         if (isRejected(request)) throw new KvError('KV_ERR_INVALID_ARGUMENT', request.rejected);
-        return handle(request);
+        return handle(request, call);
       };
       traceUnary(method, call.metadata as Metadata, run).then(
         (response) => {
@@ -262,6 +275,11 @@ export class KvGrpcService {
     };
   }
 }
+
+/** The part of a call a write's wait bound reads. */
+type Deadlined = Pick<ServerUnaryCall<unknown, unknown>, 'getDeadline'>;
+/** A write whose outcome is not known this long before the caller's deadline is answered as not applied yet. */
+const DEADLINE_MARGIN_MS = 25;
 
 // What an audit line says of a write call: the operation, its key (unless the request was unreadable) and the peer.
 function auditBase(method: string, call: ServerUnaryCall<object, unknown>) {

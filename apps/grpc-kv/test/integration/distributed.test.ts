@@ -158,4 +158,20 @@ describe('without a consumer', () => {
     );
     expect(txn.code).toBe(status.DEADLINE_EXCEEDED);
   });
+
+  it("answers before a caller's deadline shorter than its own bound, with the version the write was accepted as", async () => {
+    const key = k('no-consumer');
+    const { version } = (await getMany([key]))!.entries[0]!;
+    const started = Date.now();
+    const err = await callError((cb) =>
+      client.Put({ key, value: 'three', ifVersion: version }, { deadline: Date.now() + 600 }, cb),
+    );
+    // The server's answer, not the client's own timer: it names the version and a bound below the deadline.
+    expect(err.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(err.details).toMatch(/accepted \(version \d+\) but not applied within (\d+) ms/);
+    const bound = Number(/within (\d+) ms/.exec(err.details)![1]);
+    expect(bound).toBeGreaterThan(400);
+    expect(bound).toBeLessThan(600);
+    expect(Date.now() - started).toBeLessThan(1200);
+  });
 });
