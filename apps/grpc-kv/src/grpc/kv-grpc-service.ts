@@ -126,7 +126,7 @@ export class KvGrpcService {
 
   private async get(req: GetRequest__Output): Promise<GetResponse> {
     const record = await this.options.dataPlane.mustGet(req.key);
-    return { ...toKeyValue(record), expiresAtMs: record.expiresAt ?? 0 };
+    return toKeyValue(record);
   }
 
   private async delete(req: DeleteRequest__Output, call: Deadlined): Promise<DeleteResponse> {
@@ -297,5 +297,10 @@ function auditBase(method: string, call: ServerUnaryCall<object, unknown>) {
 }
 
 function toKeyValue(record: KvRecord): KeyValue {
-  return { key: record.key, value: record.value, version: record.version.toString() };
+  return {
+    key: record.key,
+    value: record.value,
+    version: record.version.toString(),
+    expiresAtMs: record.expiresAt ?? 0,
+  };
 }

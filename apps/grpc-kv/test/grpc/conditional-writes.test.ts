@@ -103,6 +103,10 @@ describe('TTL', () => {
     expect(Number((await get('session'))!.expiresAtMs)).toBe(expiresAt);
     const many = await call((cb) => client.GetMany({ keys: ['session'] }, cb));
     expect(many!.entries[0]).toMatchObject({ found: true, value: 'token', expiresAtMs: String(expiresAt) });
+    const all = await call((cb) => client.GetAll({ prefix: 'session' }, cb));
+    expect(all!.pairs).toEqual([
+      { key: 'session', value: 'token', version: res!.version, expiresAtMs: String(expiresAt) },
+    ]);
 
     const [, deleted] = await watch.waitFor(2, 5_000);
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
@@ -115,6 +119,7 @@ describe('TTL', () => {
   it('never expires a key written without a TTL (expires_at_ms 0), and refuses an out-of-range TTL', async () => {
     await put({ key: 'forever', value: 'x' });
     expect((await get('forever'))!.expiresAtMs).toBe('0');
+    expect((await call((cb) => client.GetAll({ prefix: 'forever' }, cb)))!.pairs[0]!.expiresAtMs).toBe('0');
     const err = await callError((cb) => client.Put({ key: 'too-long', value: 'x', ttlSeconds: 400_000_000 }, cb));
     expect(err.code).toBe(status.INVALID_ARGUMENT);
     expect(err.details).toMatch(/ttl/);

@@ -6,10 +6,18 @@ export interface KeyValue {
   'key'?: (string);
   'value'?: (string);
   'version'?: (number | string | Long);
+  /**
+   * When the key expires, in milliseconds since the epoch; 0 when it never does.
+   */
+  'expiresAtMs'?: (number | string | Long);
 }
 
 export interface KeyValue__Output {
   'key': (string);
   'value': (string);
   'version': (string);
+  /**
+   * When the key expires, in milliseconds since the epoch; 0 when it never does.
+   */
+  'expiresAtMs': (string);
 }
