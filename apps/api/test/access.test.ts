@@ -176,6 +176,15 @@ describe('REST access control (auth on)', () => {
     ]);
   });
 
+  it('sends a browser opening / to the web UI without a token, and nothing else through', async () => {
+    const html = { accept: 'text/html,application/xhtml+xml' };
+    const visit = await api.app.inject({ method: 'GET', url: '/', headers: html });
+    expect(visit.statusCode).toBe(302);
+    expect(visit.headers.location).toBe('/ui/');
+    expect((await api.app.inject({ method: 'GET', url: '/' })).statusCode).toBe(401);
+    expect((await api.app.inject({ method: 'GET', url: '/?key=a', headers: html })).statusCode).toBe(401);
+  });
+
   it('leaves health, readiness, metrics and the API docs open', async () => {
     for (const url of ['/health', '/ready', '/metrics', '/openapi.json', '/docs/', '/docs/json']) {
       const res = await api.app.inject({ method: 'GET', url });

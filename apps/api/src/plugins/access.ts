@@ -17,6 +17,11 @@ declare module 'fastify' {
     access?: Access;
     /** The route also accepts the token as `?access_token=` (EventSource cannot send headers). */
     queryToken?: boolean;
+    /**
+     * Requests of this route that need no token after all: ones it answers without touching data (a browser's visit
+     * to `/`, sent on to the public web UI).
+     */
+    publicWhen?: (request: FastifyRequest) => boolean;
   }
   interface FastifyRequest {
     /** The token id the request was let through with, or `anonymous`. */
@@ -49,8 +54,9 @@ export const accessPlugin = fp<AccessPluginOptions>(
 
     // One hook per route, bound to its declaration: `request.routeOptions` builds a frozen object on every access.
     const checkFor =
-      (need: Scope, queryToken: boolean): onRequestHookHandler =>
+      (need: Scope, queryToken: boolean, publicWhen?: (request: FastifyRequest) => boolean): onRequestHookHandler =>
       (request, reply, done) => {
+        if (publicWhen?.(request)) return done();
         let authorization = request.headers.authorization;
         if (authorization === undefined && queryToken) {
           const token = (request.query as { access_token?: unknown }).access_token;
@@ -99,7 +105,8 @@ export const accessPlugin = fp<AccessPluginOptions>(
       routes.push(route);
       const need = route.config?.access;
       if (access.active && (need === 'read' || need === 'write')) {
-        route.onRequest = [...hooks(route.onRequest), checkFor(need, route.config?.queryToken === true)];
+        const check = checkFor(need, route.config?.queryToken === true, route.config?.publicWhen);
+        route.onRequest = [...hooks(route.onRequest), check];
       }
       if (audit && need === 'write') {
         route.onError = [...hooks(route.onError), noteFailure];

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { commonErrors, ErrorBody, Record, WaitQuery, WriteAnswer } from '../schemas.js';
 import { recordJson, sendWrite, waitOption } from '../services/kv-service.js';
@@ -7,11 +8,18 @@ import { recordJson, sendWrite, waitOption } from '../services/kv-service.js';
  * The seed 001 routes, kept so its clients work unchanged: `PUT /` with `{key_name, key_value}`, `GET /?key=`,
  * `DELETE /?key_name=`. They answer exactly like the `/kv` routes.
  */
+/** A browser opening `/` (HTML wanted, no key): sent to the web UI, with or without a token, since it reads nothing. */
+function isBrowserVisit(request: FastifyRequest): boolean {
+  return (
+    (request.query as { key?: unknown }).key === undefined && request.headers.accept?.includes('text/html') === true
+  );
+}
+
 const legacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/',
     {
-      config: { access: 'read' },
+      config: { access: 'read', publicWhen: isBrowserVisit },
       schema: {
         summary: 'Get a key (seed 001 form)',
         description: 'Browsers asking for HTML without `key` are sent to the web UI at /ui/.',
@@ -22,7 +30,7 @@ const legacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { key } = request.query;
-      if (key === undefined && request.headers.accept?.includes('text/html')) return reply.redirect('/ui/');
+      if (isBrowserVisit(request)) return reply.redirect('/ui/');
       // A missing key is validated like an empty one, with the same error as /kv.
       return recordJson(await app.kv.mustGet(key ?? ''));
     },
