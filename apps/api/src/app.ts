@@ -1,4 +1,4 @@
-import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AccessControl } from '@kverse/access';
 import type { DataPlane } from '@kverse/data-plane';
 import type { ConfigOf, Logger, ReadinessCheck, Registry } from '@kverse/runtime';
@@ -6,7 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { apiConfigSpec } from './config.js';
 import { accessPlugin } from './plugins/access.js';
 import { errorsPlugin } from './plugins/errors.js';
-import { inputPlugin, parseQueryString } from './plugins/input.js';
+import { inputPlugin, parseQueryString, validatorCompiler } from './plugins/input.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { tracingPlugin } from './plugins/tracing.js';
@@ -48,7 +48,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(validatorCompiler);
 
   if (deps.tracing) await app.register(tracingPlugin);
   await app.register(errorsPlugin);
