@@ -1,4 +1,4 @@
-import { accessConfigSpec, openAccessControl } from '@kverse/access';
+import { accessConfigSpec, openAccessControl, watchTokensFile } from '@kverse/access';
 import { dataPlaneEnvSpecs, openDataPlaneFromEnv } from '@kverse/data-plane';
 import {
   assertNoUnknownVariables,
@@ -17,10 +17,12 @@ await runMain(async () => {
   assertNoUnknownVariables(process.env, [apiConfigSpec, accessConfigSpec, telemetryConfigSpec, ...dataPlaneEnvSpecs]);
   const config = parseConfig(apiConfigSpec, process.env);
   const telemetryConfig = parseConfig(telemetryConfigSpec, process.env);
-  const access = openAccessControl(parseConfig(accessConfigSpec, process.env));
+  const accessConfig = parseConfig(accessConfigSpec, process.env);
+  const access = openAccessControl(accessConfig);
   const logger = createLogger({ name: 'api', level: config.logLevel });
   const metrics = createMetricsRegistry({ app: 'api' });
   const shutdown = new Shutdown({ logger }).listen();
+  shutdown.add('tokens file', watchTokensFile(access, accessConfig, logger));
   // First in, last out: spans of the last requests are exported before the process exits.
   const telemetry = await startTelemetry(telemetryConfig, { serviceName: 'kverse-api' });
   shutdown.add('telemetry', () => telemetry.shutdown());

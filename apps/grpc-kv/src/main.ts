@@ -1,4 +1,4 @@
-import { accessConfigSpec, openAccessControl } from '@kverse/access';
+import { accessConfigSpec, openAccessControl, watchTokensFile } from '@kverse/access';
 import { dataPlaneEnvSpecs, openDataPlaneFromEnv } from '@kverse/data-plane';
 import {
   assertNoUnknownVariables,
@@ -25,10 +25,12 @@ await runMain(async () => {
   ]);
   const config = parseConfig(grpcKvConfigSpec, process.env);
   const telemetryConfig = parseConfig(telemetryConfigSpec, process.env);
-  const access = openAccessControl(parseConfig(accessConfigSpec, process.env));
+  const accessConfig = parseConfig(accessConfigSpec, process.env);
+  const access = openAccessControl(accessConfig);
   const logger = createLogger({ name: 'grpc-kv', level: config.logLevel });
   const metrics = createMetricsRegistry({ app: 'grpc-kv' });
   const shutdown = new Shutdown({ logger }).listen();
+  shutdown.add('tokens file', watchTokensFile(access, accessConfig, logger));
   const telemetry = await startTelemetry(telemetryConfig, { serviceName: 'kverse-grpc-kv' });
   shutdown.add('telemetry', () => telemetry.shutdown());
 

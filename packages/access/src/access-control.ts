@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, type Stats, unwatchFile, watchFile } from 'node:fs';
 import { KvError } from '@kverse/kv-core';
-import { ConfigError } from '@kverse/runtime';
+import { ConfigError, type Logger } from '@kverse/runtime';
 import { type AuditLog, createAuditLog } from './audit-log.js';
 import type { AccessConfig } from './config.js';
 import { KeyedRateLimiter } from './rate-limiter.js';
@@ -46,24 +46,42 @@ const OFF = new KeyedRateLimiter(0, 0, 1);
 export class AccessControl {
   readonly enabled: boolean;
   readonly audit: AuditLog | undefined;
-  private readonly tokens: TokenStore;
+  private tokens: TokenStore;
   private readonly perToken: KeyedRateLimiter;
   private readonly perAddress: KeyedRateLimiter;
   private readonly now: () => number;
 
   constructor(options: AccessControlOptions) {
     this.enabled = options.enabled;
-    this.tokens = new TokenStore(options.tokens);
-    if (this.enabled && this.tokens.size === 0) {
+    this.tokens = this.storeOf(options.tokens);
+    this.perToken = options.perToken ?? OFF;
+    this.perAddress = options.perAddress ?? OFF;
+    this.audit = options.audit;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /**
+   * Replaces the accepted tokens (a rotated tokens file): calls from now on are checked against `entries` only, and
+   * tokens remembered as accepted are forgotten. Throws, changing nothing, if the entries repeat an id or leave auth
+   * on without any token.
+   */
+  replaceTokens(entries: readonly TokenEntry[]): void {
+    this.tokens = this.storeOf(entries);
+  }
+
+  get tokenCount(): number {
+    return this.tokens.size;
+  }
+
+  private storeOf(entries: readonly TokenEntry[]): TokenStore {
+    const store = new TokenStore(entries);
+    if (this.enabled && store.size === 0) {
       throw new ConfigError([
         'KVERSE_AUTH_ENABLED is on but no token is configured: set KVERSE_AUTH_TOKENS or KVERSE_AUTH_TOKENS_FILE ' +
           '(create one with `kverse token create --id NAME --scope write`)',
       ]);
     }
-    this.perToken = options.perToken ?? OFF;
-    this.perAddress = options.perAddress ?? OFF;
-    this.audit = options.audit;
-    this.now = options.now ?? (() => performance.now());
+    return store;
   }
 
   /** Lets everything through: no tokens, no limits, no audit. */
@@ -138,21 +156,10 @@ function limited(retryAfterSeconds: number, who: string): KvError {
  * or auth is on without any token.
  */
 export function openAccessControl(config: AccessConfig, audit: () => AuditLog = createAuditLog): AccessControl {
-  const entries: TokenEntry[] = [];
   try {
-    if (config.tokens) entries.push(...parseTokenEntries(config.tokens, 'KVERSE_AUTH_TOKENS'));
-    if (config.tokensFile) {
-      let text: string;
-      try {
-        text = readFileSync(config.tokensFile, 'utf8');
-      } catch (err) {
-        throw new TokenFormatError(`KVERSE_AUTH_TOKENS_FILE ${config.tokensFile}: ${(err as Error).message}`);
-      }
-      entries.push(...parseTokenEntries(text, `KVERSE_AUTH_TOKENS_FILE ${config.tokensFile}`));
-    }
     return new AccessControl({
       enabled: config.enabled,
-      tokens: entries,
+      tokens: readTokenEntries(config),
       perToken: new KeyedRateLimiter(config.tokenRps, config.tokenBurst, config.maxBuckets),
       perAddress: new KeyedRateLimiter(config.addressRps, config.addressBurst, config.maxBuckets),
       ...((config.audit ?? config.enabled) ? { audit: audit() } : {}),
@@ -161,4 +168,50 @@ export function openAccessControl(config: AccessConfig, audit: () => AuditLog = 
     if (err instanceof TokenFormatError) throw new ConfigError([err.message]);
     throw err;
   }
+}
+
+/**
+ * Re-reads KVERSE_AUTH_TOKENS_FILE whenever it changes (its metadata is polled every `intervalMs`; a Kubernetes
+ * Secret volume swaps the file atomically, which changes its inode) and puts the new set in force together with the
+ * KVERSE_AUTH_TOKENS entries: rotating or revoking a token needs no restart. A file that cannot be used (unreadable,
+ * an invalid entry, auth on with no token left) is logged as an error and the tokens in force stay. Returns the
+ * function that stops watching; without a tokens file there is nothing to watch.
+ */
+export function watchTokensFile(
+  access: AccessControl,
+  config: AccessConfig,
+  logger: Logger,
+  intervalMs = 2000,
+): () => void {
+  const path = config.tokensFile;
+  if (!path) return () => undefined;
+  const onChange = (current: Stats, previous: Stats) => {
+    const same = current.ino === previous.ino && current.mtimeMs === previous.mtimeMs && current.size === previous.size;
+    if (same) return;
+    try {
+      access.replaceTokens(readTokenEntries(config));
+      logger.info({ file: path, tokens: access.tokenCount }, 'tokens file changed; the new tokens are in force');
+    } catch (err) {
+      const message = err instanceof ConfigError ? err.problems.join('; ') : (err as Error).message;
+      logger.error({ file: path, err: message }, 'tokens file changed but cannot be used; the previous tokens stay');
+    }
+  };
+  watchFile(path, { interval: intervalMs, persistent: false }, onChange);
+  return () => unwatchFile(path, onChange);
+}
+
+/** The entries of KVERSE_AUTH_TOKENS and of the KVERSE_AUTH_TOKENS_FILE file; throws a {@link TokenFormatError}. */
+function readTokenEntries(config: AccessConfig): TokenEntry[] {
+  const entries: TokenEntry[] = [];
+  if (config.tokens) entries.push(...parseTokenEntries(config.tokens, 'KVERSE_AUTH_TOKENS'));
+  if (config.tokensFile) {
+    let text: string;
+    try {
+      text = readFileSync(config.tokensFile, 'utf8');
+    } catch (err) {
+      throw new TokenFormatError(`KVERSE_AUTH_TOKENS_FILE ${config.tokensFile}: ${(err as Error).message}`);
+    }
+    entries.push(...parseTokenEntries(text, `KVERSE_AUTH_TOKENS_FILE ${config.tokensFile}`));
+  }
+  return entries;
 }

@@ -1,11 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { isKvError, type KvError } from '@kverse/kv-core';
-import { ConfigError, parseConfig } from '@kverse/runtime';
+import { ConfigError, createLogger, parseConfig } from '@kverse/runtime';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AccessControl, openAccessControl } from '../src/access-control.js';
+import { AccessControl, openAccessControl, watchTokensFile } from '../src/access-control.js';
 import { AuditLog, createAuditLog } from '../src/audit-log.js';
 import { accessConfigSpec } from '../src/config.js';
 import { KeyedRateLimiter } from '../src/rate-limiter.js';
@@ -122,6 +122,49 @@ describe('AccessControl', () => {
         parseConfig(accessConfigSpec, { KVERSE_AUTH_ENABLED: 'on', KVERSE_AUTH_TOKENS_FILE: join(dir, 'none') }),
       ),
     ).toThrow(ConfigError);
+  });
+
+  it('puts a rotated tokens file in force without a restart, and keeps the tokens in force when the new file is bad', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kverse-access-'));
+    dirs.push(dir);
+    const file = join(dir, 'tokens');
+    const rotated = createToken('ci-2', 'write');
+    await writeFile(file, `${writer.entry}\n`);
+    const config = parseConfig(accessConfigSpec, { KVERSE_AUTH_ENABLED: 'on', KVERSE_AUTH_TOKENS_FILE: file });
+    const access = openAccessControl(config);
+    const lines: Array<{ level: number; msg: string }> = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    const stop = watchTokensFile(access, config, createLogger({ name: 't', level: 'info', destination: sink }), 20);
+    const accepted = (t: { token: string }) =>
+      !access.decide({ need: 'write', authorization: `Bearer ${t.token}`, address: 'a' }).refusal;
+    const eventually = async (what: () => boolean) => {
+      for (const deadline = Date.now() + 5000; !what(); ) {
+        if (Date.now() > deadline) throw new Error('the tokens file change was not picked up');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    try {
+      expect(accepted(writer)).toBe(true);
+      // The way a Secret volume updates: a new file renamed over the old one.
+      await writeFile(`${file}.new`, `${rotated.entry}\n`);
+      await rename(`${file}.new`, file);
+      await eventually(() => accepted(rotated));
+      // The old token is revoked at once, even though it had been accepted (and remembered) before.
+      expect(accepted(writer)).toBe(false);
+
+      await writeFile(`${file}.new`, 'ci:owner:00\n');
+      await rename(`${file}.new`, file);
+      await eventually(() => lines.some((l) => l.level === 50));
+      expect(lines.find((l) => l.level === 50)?.msg).toMatch(/cannot be used; the previous tokens stay/);
+      expect(accepted(rotated)).toBe(true);
+    } finally {
+      stop();
+    }
   });
 
   it('audits only when asked or when auth is on', () => {
