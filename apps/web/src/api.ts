@@ -48,11 +48,18 @@ export class ApiError extends Error {
   }
 }
 
-async function send(method: string, path: string, body: unknown, token: string | undefined): Promise<Response> {
+async function send(
+  method: string,
+  path: string,
+  body: unknown,
+  token: string | undefined,
+  headers: Record<string, string>,
+): Promise<Response> {
   try {
     return await fetch(path, {
       method,
       headers: {
+        ...headers,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
@@ -63,13 +70,19 @@ async function send(method: string, path: string, body: unknown, token: string |
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown, okStatuses: number[] = []): Promise<T> {
+async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  okStatuses: number[] = [],
+  headers: Record<string, string> = {},
+): Promise<T> {
   const token = storedToken();
-  let res = await send(method, path, body, token);
+  let res = await send(method, path, body, token, headers);
   if (res.status === 401) {
     // A refused request wrote nothing, so sending it again once with a token is safe.
     const next = await askForToken(token);
-    if (next !== undefined) res = await send(method, path, body, next);
+    if (next !== undefined) res = await send(method, path, body, next, headers);
   }
   const text = await res.text();
   let json: unknown;
@@ -98,13 +111,35 @@ export const listKeys = (prefix: string, limit: number, cursor?: string): Promis
 
 export const getKey = (key: string): Promise<KvRecord> => call('GET', `/kv${query({ key })}`);
 
+/**
+ * What a write requires of the key when it is applied: still at the version the user started from (`If-Match`), or
+ * not existing yet (`If-None-Match: *`). When it no longer holds, nothing is written and the write fails with
+ * `KV_ERR_PRECONDITION_FAILED` — known only when the write waits until applied (docs/conditional-writes.md).
+ */
+export type WriteCondition = { readonly version: string } | { readonly absent: true };
+
+const conditionHeaders = (condition: WriteCondition | undefined): Record<string, string> =>
+  condition === undefined
+    ? {}
+    : 'version' in condition
+      ? { 'if-match': `"${condition.version}"` }
+      : { 'if-none-match': '*' };
+
 /** Writes a value; `ttlSeconds` makes the key expire that long after the write. */
-export const putKey = (key: string, value: string, waitApplied: boolean, ttlSeconds?: number): Promise<WriteAnswer> =>
-  call('PUT', `/kv${query({ wait: waitApplied ? 'applied' : undefined })}`, {
-    key,
-    value,
-    ...(ttlSeconds === undefined ? {} : { ttl: ttlSeconds }),
-  });
+export const putKey = (
+  key: string,
+  value: string,
+  waitApplied: boolean,
+  ttlSeconds?: number,
+  condition?: WriteCondition,
+): Promise<WriteAnswer> =>
+  call(
+    'PUT',
+    `/kv${query({ wait: waitApplied ? 'applied' : undefined })}`,
+    { key, value, ...(ttlSeconds === undefined ? {} : { ttl: ttlSeconds }) },
+    [],
+    conditionHeaders(condition),
+  );
 
 export const deleteKey = (key: string, waitApplied: boolean): Promise<WriteAnswer> =>
   call('DELETE', `/kv${query({ key, wait: waitApplied ? 'applied' : undefined })}`);

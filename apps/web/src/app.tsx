@@ -10,6 +10,7 @@ import {
   putKey,
   type Readiness,
   type WriteAnswer,
+  type WriteCondition,
   watchUrl,
 } from './api.js';
 import { ConfirmDialog } from './components/confirm-dialog.js';
@@ -23,10 +24,29 @@ import { applyTheme, loadTheme, nextTheme } from './theme.js';
 import { PrefixWatch, type WatchState } from './watch.js';
 
 const PAGE_SIZE = 50;
+
+/** `items` with `changes` applied in order (each only if newer than what `items` holds). */
+function replay(items: KvRecord[], changes: readonly Change[], prefix: string, complete: boolean): KvRecord[] {
+  return changes.reduce((acc, change) => applyChange(acc, change, prefix, complete), items);
+}
 const FEED_SIZE = 30;
 const STATUS_POLL_MS = 5000;
 
-type Mode = { kind: 'none' } | { kind: 'view'; key: string } | { kind: 'edit'; key: string } | { kind: 'new' };
+/** `edit` remembers the version the user started from: saving asks before it would replace a newer one. */
+type Mode =
+  | { kind: 'none' }
+  | { kind: 'view'; key: string }
+  | { kind: 'edit'; key: string; baseVersion: string }
+  | { kind: 'new' };
+
+/** A save refused because the key changed (or was created) since the user started: theirs or mine? */
+interface Conflict {
+  readonly key: string;
+  readonly value: string;
+  readonly waitApplied: boolean;
+  readonly ttlSeconds: number | undefined;
+  readonly creating: boolean;
+}
 
 /** The last write this page made, until the watch shows it applied. */
 interface LastWrite extends WriteAnswer {
@@ -52,6 +72,7 @@ export function App() {
   const [error, setError] = useState<ApiError>();
   const [lastWrite, setLastWrite] = useState<LastWrite>();
   const [feed, setFeed] = useState<Change[]>([]);
+  const [conflict, setConflict] = useState<Conflict>();
 
   // The watch callback outlives renders; it reads the current view through refs.
   const view = useRef({ prefix, cursor, mode, feed });
@@ -63,12 +84,29 @@ export function App() {
     setError(err instanceof ApiError ? err : new ApiError('UI_ERROR', String(err), 0));
   }, []);
 
+  /**
+   * Changes the watch delivered while a list request was in flight, one buffer per request: its page may have been
+   * read before them and would otherwise replace what the watch had already shown (a key written just then vanished
+   * from the list until the next change).
+   */
+  const inFlight = useRef(new Set<Change[]>());
+  const listPage = useCallback(async (forPrefix: string, after?: string) => {
+    const missed: Change[] = [];
+    inFlight.current.add(missed);
+    try {
+      const page = await listKeys(forPrefix, PAGE_SIZE, after);
+      return { page, replay: (items: KvRecord[]) => replay(items, missed, forPrefix, page.cursor === undefined) };
+    } finally {
+      inFlight.current.delete(missed);
+    }
+  }, []);
+
   const load = useCallback(
     async (forPrefix: string) => {
       setLoading(true);
       try {
-        const page = await listKeys(forPrefix, PAGE_SIZE);
-        setItems(page.items);
+        const { page, replay } = await listPage(forPrefix);
+        setItems(replay(page.items));
         setCursor(page.cursor);
       } catch (err) {
         fail(err);
@@ -76,15 +114,15 @@ export function App() {
         setLoading(false);
       }
     },
-    [fail],
+    [fail, listPage],
   );
 
   const loadMore = async () => {
     if (!cursor) return;
     setLoading(true);
     try {
-      const page = await listKeys(prefix, PAGE_SIZE, cursor);
-      setItems((prev) => [...prev, ...page.items]);
+      const { page, replay } = await listPage(prefix, cursor);
+      setItems((prev) => replay([...prev, ...page.items]));
       setCursor(page.cursor);
     } catch (err) {
       fail(err);
@@ -113,6 +151,7 @@ export function App() {
   useEffect(() => {
     void load(prefix);
     const onChange = (change: Change) => {
+      for (const missed of inFlight.current) missed.push(change);
       const current = view.current;
       setItems((prev) => applyChange(prev, change, current.prefix, current.cursor === undefined));
       setFeed((prev) => [change, ...prev].slice(0, FEED_SIZE));
@@ -146,6 +185,7 @@ export function App() {
     setMode({ kind: 'view', key });
     setLiveNote(undefined);
     setError(undefined);
+    setConflict(undefined);
     try {
       setRecord(await getKey(key));
     } catch (err) {
@@ -154,11 +194,27 @@ export function App() {
     }
   };
 
-  const save = async (key: string, value: string, waitApplied: boolean, ttlSeconds: number | undefined) => {
+  /**
+   * Saves the editor. Waiting until applied, the save is conditional — on the version the edit started from, or on
+   * the key not existing yet — so it never silently replaces a change made by someone else meanwhile; `overwrite`
+   * (the user's answer to that conflict) saves unconditionally. Without the wait the outcome of a condition would not
+   * be known, so the save is unconditional, as the editor's hint says.
+   */
+  const save = async (
+    key: string,
+    value: string,
+    waitApplied: boolean,
+    ttlSeconds: number | undefined,
+    overwrite = false,
+  ) => {
     setBusy(true);
     setError(undefined);
+    setConflict(undefined);
+    const creating = mode.kind === 'new';
+    const condition: WriteCondition | undefined =
+      overwrite || !waitApplied ? undefined : mode.kind === 'edit' ? { version: mode.baseVersion } : { absent: true };
     try {
-      const answer = await putKey(key, value, waitApplied, ttlSeconds);
+      const answer = await putKey(key, value, waitApplied, ttlSeconds, condition);
       // The watch may deliver the write before its answer arrives: then it is already applied.
       const seen = view.current.feed.some((c) => c.key === key && !newer(answer.version, c.version));
       setLastWrite({ ...answer, status: seen ? 'applied' : answer.status, op: 'put' });
@@ -175,7 +231,11 @@ export function App() {
       setLiveNote(undefined);
       setMode({ kind: 'view', key });
     } catch (err) {
-      fail(err);
+      if (err instanceof ApiError && err.code === 'KV_ERR_PRECONDITION_FAILED') {
+        setConflict({ key, value, waitApplied, ttlSeconds, creating });
+      } else {
+        fail(err);
+      }
     } finally {
       setBusy(false);
     }
@@ -236,6 +296,7 @@ export function App() {
           onSelect={select}
           onNew={() => {
             setError(undefined);
+            setConflict(undefined);
             setMode({ kind: 'new' });
           }}
         />
@@ -256,10 +317,42 @@ export function App() {
               {lastWrite.status === 'pending' && <span class="muted"> (durably queued; applies shortly)</span>}
             </p>
           )}
-          {mode.kind === 'edit' && liveNote && (
+          {mode.kind === 'edit' && liveNote && !conflict && (
             <p class="note" role="status">
-              {liveNote} Saving replaces that value.
+              {liveNote} Saving (waiting until applied) asks before replacing it.
             </p>
+          )}
+          {conflict && (mode.kind === 'edit' || mode.kind === 'new') && (
+            <div class="error conflict" role="alert" data-testid="conflict">
+              <p>
+                <span class="key-name">{conflict.key}</span>{' '}
+                {conflict.creating
+                  ? 'was created by someone else meanwhile.'
+                  : 'was changed by someone else since you started editing.'}{' '}
+                Nothing was saved.
+              </p>
+              <div class="actions">
+                <button
+                  type="button"
+                  class="primary"
+                  disabled={busy}
+                  onClick={() =>
+                    void save(conflict.key, conflict.value, conflict.waitApplied, conflict.ttlSeconds, true)
+                  }
+                >
+                  Overwrite with mine
+                </button>
+                <button
+                  type="button"
+                  onClick={() => {
+                    setConflict(undefined);
+                    void select(conflict.key);
+                  }}
+                >
+                  Discard mine
+                </button>
+              </div>
+            </div>
           )}
           {mode.kind === 'new' || mode.kind === 'edit' ? (
             <KeyEditor
@@ -268,7 +361,10 @@ export function App() {
               initialValue={mode.kind === 'edit' ? (record?.value ?? '') : ''}
               busy={busy}
               onSave={save}
-              onCancel={() => setMode(record ? { kind: 'view', key: record.key } : { kind: 'none' })}
+              onCancel={() => {
+                setConflict(undefined);
+                setMode(record ? { kind: 'view', key: record.key } : { kind: 'none' });
+              }}
             />
           ) : mode.kind === 'view' && record?.key === mode.key ? (
             <KeyDetail
@@ -276,7 +372,7 @@ export function App() {
               liveNote={liveNote}
               onEdit={() => {
                 setLiveNote(undefined);
-                setMode({ kind: 'edit', key: record.key });
+                setMode({ kind: 'edit', key: record.key, baseVersion: record.version });
               }}
               onDelete={() => setConfirming(record.key)}
             />

@@ -68,6 +68,9 @@ export function KeyEditor(props: KeyEditorProps) {
         <input type="checkbox" checked={waitApplied} onChange={(e) => setWaitApplied(e.currentTarget.checked)} />
         Wait until applied (read-your-writes)
       </label>
+      <span class="muted small">
+        Waiting also guards your save: it asks before replacing a change someone else made meanwhile.
+      </span>
       <div class="actions">
         <button type="submit" class="primary" disabled={props.busy}>
           {props.busy ? 'Saving…' : 'Save'}

@@ -153,6 +153,72 @@ describe('web UI in Chromium', () => {
     await eventually(() => page.getByText(/Deleted at/).count()).toBe(1);
   });
 
+  it('keeps a change the watch delivered while a list page read before it was on its way', async () => {
+    await open();
+    // Hold every listing of race/: read it now (before the write below), deliver it only after the watch has shown
+    // the write.
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    const held: Array<Promise<void>> = [];
+    await page.route(/\/kv\?prefix=race/, (route) => {
+      held.push(
+        (async () => {
+          const stale = await route.fetch();
+          await released;
+          await route.fulfill({ response: stale });
+        })(),
+      );
+    });
+    await page.getByLabel('Prefix').fill('race/');
+    await page.keyboard.press('Enter');
+    // Two listings: the new prefix's, and the one the watch asks for once it is live (so it is live now).
+    await eventually(() => held.length).toBe(2);
+    await httpPut(server.url, 'race/a', 'new');
+    await eventually(() => page.getByTestId('live-feed').textContent()).toContain('race/a');
+    release();
+    await Promise.all(held);
+    await page.unroute(/\/kv\?prefix=race/);
+    // The pages, read before the write, have been shown by now: the key the watch delivered meanwhile is listed.
+    await eventually(() => page.getByText('under “race/”').count()).toBe(1);
+    await page.waitForTimeout(200);
+    expect(await keyButton('race/a').count()).toBe(1);
+  });
+
+  it('asks before a save would replace a change someone else made meanwhile, and overwrites only when told', async () => {
+    const stored = async (key: string) => (await (await fetch(`${server.url}/kv?key=${key}`)).json()).value;
+    await httpPut(server.url, 'conflict/a', 'one');
+    await open();
+    await search('conflict/');
+    await keyButton('conflict/a').click();
+    await eventually(() => page.getByTestId('value').textContent()).toBe('one');
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await page.getByLabel('Value').fill('mine');
+    // Someone else writes while the editor is open.
+    await httpPut(server.url, 'conflict/a', 'theirs');
+    await eventually(() => page.getByText(/asks before replacing it/).count()).toBe(1);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await eventually(() => page.getByTestId('conflict').textContent()).toMatch(/changed by someone else.*Nothing/);
+    expect(await stored('conflict/a')).toBe('theirs');
+    // The editor still holds my value; overwriting saves it.
+    expect(await page.getByLabel('Value').inputValue()).toBe('mine');
+    await page.getByRole('button', { name: 'Overwrite with mine' }).click();
+    await eventually(() => page.getByTestId('value').textContent()).toBe('mine');
+    expect(await stored('conflict/a')).toBe('mine');
+
+    // Creating a key that someone else created meanwhile: asked again; discarding shows theirs and writes nothing.
+    await page.getByRole('button', { name: 'New key' }).click();
+    await page.getByLabel('Key', { exact: true }).fill('conflict/b');
+    await page.getByLabel('Value').fill('mine too');
+    await httpPut(server.url, 'conflict/b', 'first');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await eventually(() => page.getByTestId('conflict').textContent()).toMatch(/created by someone else/);
+    await page.getByRole('button', { name: 'Discard mine' }).click();
+    await eventually(() => page.getByTestId('value').textContent()).toBe('first');
+    expect(await stored('conflict/b')).toBe('first');
+  });
+
   it('saves a key with a TTL, shows when it expires, and drops an expiring key live once it has', async () => {
     await open();
     await search('ttl/');
