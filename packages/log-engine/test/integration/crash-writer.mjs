@@ -2,9 +2,12 @@
 // killed run left) and writes from many concurrent workers until it is killed. It runs the built package
 // (dist), as an app would; the test builds it first.
 //
-// Protocol on stdout, one line per event (stdout to a pipe is synchronous on Linux, so a printed line is in the
-// pipe before the next statement runs):
-//   ready                 the engine is open
+// Protocol, one line per event, appended to the event file given as the fifth argument with a blocking write(2)
+// before the next statement runs — so a line is in the kernel's page cache, and survives the SIGKILL, before the
+// batch it announces is applied. (stdout would not do: a pipe is written synchronously only while it has room;
+// under load, with the test slow to read, Node queues the line in memory and a SIGKILL loses it — a batch would then
+// be on disk with no record that it was started.)
+//   ready                 the engine is open (on stdout)
 //   S <worker> <n>        batch n of this worker is about to be applied
 //   A <worker> <n>        batch n was acknowledged (its promise resolved)
 //
@@ -12,10 +15,13 @@
 //   put  r<r>/w<w>/<n>       value(r, w, n), version n+1
 //   put  r<r>/hot/w<w>       value(r, w, n), version n+1      (one key overwritten by every batch)
 //   if n is odd: delete r<r>/w<w>/<n-1>, version n+1
+import { openSync, writeSync } from 'node:fs';
 import { openLogEngine } from '@kverse/log-engine';
 import { createLogger } from '@kverse/runtime';
 
-const [dir, round, concurrency, snapshotEvery] = process.argv.slice(2);
+const [dir, round, concurrency, snapshotEvery, eventFile] = process.argv.slice(2);
+const events = openSync(eventFile, 'a');
+const record = (line) => writeSync(events, `${line}\n`);
 const workers = Number(concurrency);
 
 /** The value batch n of worker w writes: a function of its identity, so recovery can tell real data from garbage. */
@@ -28,7 +34,7 @@ const engine = await openLogEngine({
   sync: 'group',
   snapshotEvery: { mutations: Number(snapshotEvery) },
   segmentBytes: 256 * 1024,
-  // Logs go to stderr: stdout carries the protocol.
+  // Logs go to stderr: stdout carries `ready`.
   logger: createLogger({ name: 'crash-writer', level: 'warn', destination: process.stderr }),
 });
 process.stdout.write('ready\n');
@@ -46,9 +52,9 @@ async function worker(w) {
       { op: 'put', key: `r${round}/hot/w${w}`, value: v, version, writer, timestamp },
     ];
     if (n % 2 === 1) batch.push({ op: 'delete', key: `r${round}/w${w}/${n - 1}`, version, writer, timestamp });
-    process.stdout.write(`S ${w} ${n}\n`);
+    record(`S ${w} ${n}`);
     await engine.apply(batch);
-    process.stdout.write(`A ${w} ${n}\n`);
+    record(`A ${w} ${n}`);
   }
 }
 

@@ -1,5 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KvEngine } from '@kverse/kv-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,38 +32,28 @@ interface RoundLog {
   readonly acked: Map<number, Set<number>>;
 }
 
-async function runAndKill(dir: string, round: number): Promise<RoundLog> {
-  const child = spawn(process.execPath, [CHILD, dir, String(round), String(WORKERS), '3000'], {
+async function runAndKill(dir: string, eventsDir: string, round: number): Promise<RoundLog> {
+  const events = join(eventsDir, `round-${round}`);
+  const child = spawn(process.execPath, [CHILD, dir, String(round), String(WORKERS), '3000', events], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const log: RoundLog = { round, started: new Map(), acked: new Map() };
   let stderr = '';
-  let buffered = '';
   let ready = false;
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
   child.stdout.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) {
-      if (line === 'ready') ready = true;
-      const [kind, w, n] = line.split(' ');
-      if (kind === 'S') log.started.set(Number(w), Math.max(Number(n), log.started.get(Number(w)) ?? -1));
-      if (kind === 'A') {
-        const set = log.acked.get(Number(w)) ?? new Set<number>();
-        set.add(Number(n));
-        log.acked.set(Number(w), set);
-      }
-    }
+    if (d.toString().includes('ready')) ready = true;
   });
-  // 'close' (not 'exit') so every line the child wrote before dying has been read.
   const closed = once(child, 'close');
+  const acked = async () => {
+    const text = await readFile(events, 'utf8').catch(() => '');
+    return text.split('\n').filter((line) => line.startsWith('A ')).length;
+  };
   // Kill at a random moment once writes are flowing.
   const deadline = Date.now() + 30_000;
-  while (!ready || [...log.acked.values()].reduce((s, a) => s + a.size, 0) < 200) {
+  while (!ready || (await acked()) < 200) {
     if (child.exitCode !== null || Date.now() > deadline) {
       throw new Error(`crash writer did not start writing (exit ${child.exitCode}): ${stderr}`);
     }
@@ -76,6 +68,17 @@ async function runAndKill(dir: string, round: number): Promise<RoundLog> {
   child.kill('SIGKILL');
   const [code, signal] = await closed;
   expect({ code, signal }).toEqual({ code: null, signal: 'SIGKILL' });
+  // Every line the child wrote before it died is in the file: each was a blocking write before its next step.
+  const log: RoundLog = { round, started: new Map(), acked: new Map() };
+  for (const line of (await readFile(events, 'utf8')).split('\n')) {
+    const [kind, w, n] = line.split(' ');
+    if (kind === 'S') log.started.set(Number(w), Math.max(Number(n), log.started.get(Number(w)) ?? -1));
+    if (kind === 'A') {
+      const set = log.acked.get(Number(w)) ?? new Set<number>();
+      set.add(Number(n));
+      log.acked.set(Number(w), set);
+    }
+  }
   return log;
 }
 
@@ -122,6 +125,9 @@ async function verifyRound(engine: KvEngine, log: RoundLog): Promise<{ acked: nu
 describe('crash safety', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
+  // The children's event files, outside the data directory the engine owns.
+  let eventsDir: string;
+  let cleanupEvents: () => Promise<void>;
 
   beforeAll(async () => {
     // The child runs the compiled package, as an app would.
@@ -130,13 +136,17 @@ describe('crash safety', () => {
       stdio: 'inherit',
     });
     ({ dir, cleanup } = await tempDir('crash'));
+    ({ dir: eventsDir, cleanup: cleanupEvents } = await tempDir('crash-events'));
   });
-  afterAll(() => cleanup());
+  afterAll(async () => {
+    await cleanup();
+    await cleanupEvents();
+  });
 
   it(`keeps every acknowledged write and no garbage across ${ROUNDS} SIGKILLs during concurrent writes`, async () => {
     const rounds: RoundLog[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      rounds.push(await runAndKill(dir, round));
+      rounds.push(await runAndKill(dir, eventsDir, round));
       const engine = await openLogEngine({ dir, logger: silent() });
       try {
         for (const log of rounds) {
