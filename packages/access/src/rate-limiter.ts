@@ -1,12 +1,12 @@
 /**
  * Token buckets by key (a token id or a client address): each holds at most `burst` requests and refills at `rps`
  * per second; a request takes one. Memory is bounded: past `maxBuckets` keys the least recently used bucket is
- * dropped, and a dropped bucket comes back full — which only ever errs towards allowing. Time is passed in (ms), so
- * tests are deterministic.
+ * dropped (recency to the second: see {@link RECENCY_MS}), and a dropped bucket comes back full — which only ever
+ * errs towards allowing. Time is passed in (ms), so tests are deterministic.
  */
 export class KeyedRateLimiter {
-  // Map iteration is insertion order; re-inserting on every use keeps it least-recently-used first.
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  // Map iteration is insertion order; moving a bucket to the end when it is used keeps the least recently used first.
+  private readonly buckets = new Map<string, Bucket>();
   private readonly burst: number;
 
   constructor(
@@ -33,24 +33,42 @@ export class KeyedRateLimiter {
    */
   take(key: string, nowMs: number): number {
     if (!this.enabled) return 0;
-    const bucket = this.buckets.get(key);
-    let tokens = this.burst;
+    let bucket = this.buckets.get(key);
     if (bucket) {
-      this.buckets.delete(key);
-      tokens = Math.min(this.burst, bucket.tokens + (Math.max(0, nowMs - bucket.at) / 1000) * this.rps);
-    } else if (this.buckets.size >= this.maxBuckets) {
-      const oldest = this.buckets.keys().next().value;
-      if (oldest !== undefined) this.buckets.delete(oldest);
-    }
-    const allowed = tokens >= 1;
-    const next = allowed ? tokens - 1 : tokens;
-    if (bucket) {
-      bucket.tokens = next;
+      bucket.tokens = Math.min(this.burst, bucket.tokens + (Math.max(0, nowMs - bucket.at) / 1000) * this.rps);
       bucket.at = nowMs;
-      this.buckets.set(key, bucket);
+      if (nowMs - bucket.moved >= RECENCY_MS) {
+        this.buckets.delete(key);
+        this.buckets.set(key, bucket);
+        bucket.moved = nowMs;
+      }
     } else {
-      this.buckets.set(key, { tokens: next, at: nowMs });
+      if (this.buckets.size >= this.maxBuckets) {
+        const oldest = this.buckets.keys().next().value;
+        if (oldest !== undefined) this.buckets.delete(oldest);
+      }
+      bucket = { tokens: this.burst, at: nowMs, moved: nowMs };
+      this.buckets.set(key, bucket);
     }
-    return allowed ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.rps));
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.rps));
   }
 }
+
+interface Bucket {
+  tokens: number;
+  /** When `tokens` was last brought up to date (ms). */
+  at: number;
+  /** When the bucket was last moved to the most recently used end. */
+  moved: number;
+}
+
+/**
+ * How stale a bucket's place in the recency order may be: a bucket used again within this long stays where it is.
+ * Moving it on every request (a delete and a set on the map, twice per request with the per-address and per-token
+ * limits) was the largest part of what the limits cost; eviction only needs recency to the second.
+ */
+const RECENCY_MS = 1000;

@@ -34,13 +34,22 @@ describe('KeyedRateLimiter', () => {
   });
 
   it('keeps at most maxBuckets, dropping the least recently used', () => {
-    const limiter = new KeyedRateLimiter(1, 1, 2);
+    const limiter = new KeyedRateLimiter(0.001, 1, 2);
     expect(limiter.take('a', 0)).toBe(0);
     expect(limiter.take('b', 0)).toBe(0);
-    expect(limiter.take('a', 0)).toBe(1); // a is now the most recently used
-    expect(limiter.take('c', 0)).toBe(0); // drops b
+    expect(limiter.take('a', 1000)).toBeGreaterThan(0); // a is now the most recently used
+    expect(limiter.take('c', 1000)).toBe(0); // drops b
     expect(limiter.size).toBe(2);
-    expect(limiter.take('a', 0)).toBe(1); // a was kept, still empty
-    expect(limiter.take('b', 0)).toBe(0); // b came back full (drops c)
+    expect(limiter.take('a', 1000)).toBeGreaterThan(0); // a was kept, still empty
+    expect(limiter.take('b', 2000)).toBe(0); // b came back full
+  });
+
+  it('orders recency to the second: a bucket used again within one keeps its place', () => {
+    const limiter = new KeyedRateLimiter(0.001, 1, 2);
+    expect(limiter.take('a', 0)).toBe(0);
+    expect(limiter.take('b', 0)).toBe(0);
+    expect(limiter.take('a', 500)).toBeGreaterThan(0); // used, but still counts as older than b
+    expect(limiter.take('c', 500)).toBe(0); // drops a
+    expect(limiter.take('a', 600)).toBe(0); // a came back full
   });
 });
