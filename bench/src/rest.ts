@@ -1,9 +1,9 @@
 /**
  * REST throughput: `GET /kv?key=` of an existing key and `PUT /kv` (202) with autocannon, against a bare fastify
- * hello-world route measured in the same run, each server in its own process on its own core where possible
- * (the load generator runs here). Request logging is at the API's production default.
+ * hello-world route measured in the same run, each server in its own process on CPU 0 (the load generator runs here,
+ * on CPU 1). Request logging is at the API's production default.
  *
- *   npm run build && node bench/dist/rest.js [--duration 10] [--connections 100]
+ *   npm run bench -- rest [--duration 10] [--connections 100]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { printRatio, printTable } from './report.js';
-import { serve, startKverse } from './serve.js';
+import { pinLoadGenerator, serve, startKverse } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +37,7 @@ console.log('listening http://127.0.0.1:' + app.server.address().port);
 `;
 
 async function main(): Promise<void> {
+  pinLoadGenerator();
   const dataDir = await mkdtemp(join(tmpdir(), 'kverse-bench-rest-'));
   const hello = await serve(
     ['--input-type=module', '-e', HELLO],
