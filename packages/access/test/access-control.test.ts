@@ -142,12 +142,7 @@ describe('AccessControl', () => {
     const stop = watchTokensFile(access, config, createLogger({ name: 't', level: 'info', destination: sink }), 20);
     const accepted = (t: { token: string }) =>
       !access.decide({ need: 'write', authorization: `Bearer ${t.token}`, address: 'a' }).refusal;
-    const eventually = async (what: () => boolean) => {
-      for (const deadline = Date.now() + 5000; !what(); ) {
-        if (Date.now() > deadline) throw new Error('the tokens file change was not picked up');
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const eventually = (what: () => boolean) => expect.poll(what, { timeout: 5000, interval: 20 }).toBe(true);
     try {
       expect(accepted(writer)).toBe(true);
       // The way a Secret volume updates: a new file renamed over the old one.

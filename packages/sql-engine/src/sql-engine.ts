@@ -255,7 +255,7 @@ export class SqlEngine implements KvEngine {
          WHERE key IN (${keys.join(', ')}) FOR UPDATE`,
       )) as unknown as [pg.QueryResult, pg.QueryResult<PriorRowData>];
       const priorRows = new Map<string, PriorRow>(
-        prior!.rows.map((r) => [
+        prior.rows.map((r) => [
           r.key.toString('utf8'),
           {
             version: BigInt(r.version),

@@ -19,14 +19,6 @@ async function call(base: string, method: string, path: string, body?: unknown, 
   return { status: res.status, body: (await res.json()) as Answer['body'], etag: res.headers.get('etag') };
 }
 
-const until = async (check: () => Promise<boolean> | boolean, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
 // Conditional writes, TTL, transactions and bulk get through the real REST API on the distributed data plane: two API
 // replicas, two consumers, real PostgreSQL, RabbitMQ and Redis. Conditions are decided by the consumer that applies
 // the write; the client learns the outcome through ?wait=applied.
@@ -122,7 +114,7 @@ describe('conditional writes, TTL and transactions on the distributed data plane
     const read = await call(b(), 'GET', `/kv?key=${encodeURIComponent(key)}`);
     expect(read.status).toBe(200);
     expect(read.body.expiresAt).toBe(written.body.expiresAt);
-    await until(() => seen.includes('event: delete'), 10_000);
+    await expect.poll(() => seen.includes('event: delete'), { timeout: 10_000, interval: 50 }).toBe(true);
     controller.abort();
     await reading;
     expect(seen.indexOf('event: put')).toBeLessThan(seen.indexOf('event: delete'));
