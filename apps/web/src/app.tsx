@@ -24,13 +24,13 @@ import { applyTheme, loadTheme, nextTheme } from './theme.js';
 import { PrefixWatch, type WatchState } from './watch.js';
 
 const PAGE_SIZE = 50;
+const FEED_SIZE = 30;
+const STATUS_POLL_MS = 5000;
 
 /** `items` with `changes` applied in order (each only if newer than what `items` holds). */
 function replay(items: KvRecord[], changes: readonly Change[], prefix: string, complete: boolean): KvRecord[] {
   return changes.reduce((acc, change) => applyChange(acc, change, prefix, complete), items);
 }
-const FEED_SIZE = 30;
-const STATUS_POLL_MS = 5000;
 
 /** `edit` remembers the version the user started from: saving asks before it would replace a newer one. */
 type Mode =
@@ -45,7 +45,6 @@ interface Conflict {
   readonly value: string;
   readonly waitApplied: boolean;
   readonly ttlSeconds: number | undefined;
-  readonly creating: boolean;
 }
 
 /** The last write this page made, until the watch shows it applied. */
@@ -210,7 +209,6 @@ export function App() {
     setBusy(true);
     setError(undefined);
     setConflict(undefined);
-    const creating = mode.kind === 'new';
     const condition: WriteCondition | undefined =
       overwrite || !waitApplied ? undefined : mode.kind === 'edit' ? { version: mode.baseVersion } : { absent: true };
     try {
@@ -232,7 +230,7 @@ export function App() {
       setMode({ kind: 'view', key });
     } catch (err) {
       if (err instanceof ApiError && err.code === 'KV_ERR_PRECONDITION_FAILED') {
-        setConflict({ key, value, waitApplied, ttlSeconds, creating });
+        setConflict({ key, value, waitApplied, ttlSeconds });
       } else {
         fail(err);
       }
@@ -326,7 +324,7 @@ export function App() {
             <div class="error conflict" role="alert" data-testid="conflict">
               <p>
                 <span class="key-name">{conflict.key}</span>{' '}
-                {conflict.creating
+                {mode.kind === 'new'
                   ? 'was created by someone else meanwhile.'
                   : 'was changed by someone else since you started editing.'}{' '}
                 Nothing was saved.
