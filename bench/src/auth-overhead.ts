@@ -21,7 +21,7 @@ import { KvClient } from '@kverse/grpc-kv';
 import { createLogger, createMetricsRegistry, parseConfig } from '@kverse/runtime';
 import autocannon from 'autocannon';
 import { processCpuSeconds } from './grpc-load.js';
-import { printRatio, printTable, type Row } from './report.js';
+import { medianBy, printRatio, printTable, type Row } from './report.js';
 import { pinLoadGenerator, startKverse } from './serve.js';
 
 const { values: args } = parseArgs({
@@ -72,12 +72,6 @@ async function rest(url: string, token: string | undefined, method: 'GET' | 'PUT
           ],
         }),
   });
-}
-
-/** The sample with the median `by`. */
-function median<T>(samples: readonly T[], by: (sample: T) => number): T {
-  const sorted = [...samples].sort((a, b) => by(a) - by(b));
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** Calls/s of `call` kept `inflight` deep for `duration` seconds. */
@@ -253,19 +247,19 @@ async function main(): Promise<void> {
         samples.on.push(await on());
       }
       const side = (label: string, list: Sample[]) => {
-        const m = median(list, (x) => x.rps);
+        const m = medianBy(list, (x) => x.rps)!;
         return {
           run: `${name} auth ${label}`,
           'req/s (median)': Math.round(m.rps),
           'req/s (each round)': list.map((x) => Math.round(x.rps)).join(' / '),
-          'server CPU µs/req (median)': median(list, (x) => -x.cpuUs).cpuUs,
+          'server CPU µs/req (median)': medianBy(list, (x) => -x.cpuUs)!.cpuUs,
           ...(m.p50 !== undefined ? { 'p50 ms': m.p50, 'p99 ms': m.p99 ?? 0 } : {}),
           errors: list.reduce((n, x) => n + x.errors, 0),
         };
       };
       rows.push(side('off', samples.off), side('on', samples.on));
-      const rps = (l: Sample[]) => median(l, (x) => x.rps).rps;
-      const cpu = (l: Sample[]) => median(l, (x) => -x.cpuUs).cpuUs;
+      const rps = (l: Sample[]) => medianBy(l, (x) => x.rps)!.rps;
+      const cpu = (l: Sample[]) => medianBy(l, (x) => -x.cpuUs)!.cpuUs;
       ratios.push([name, rps(samples.on) / rps(samples.off), cpu(samples.off) / cpu(samples.on)]);
     };
     const restSample = (p: Platform, t: string | undefined, method: 'GET' | 'PUT') =>

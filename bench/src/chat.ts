@@ -23,7 +23,7 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { loadChatProto } from '@kverse/chat';
 import { connect as natsConnect } from 'nats';
 import type { FromMembers, MembersInit, ToMembers } from './chat-members.js';
-import { printRatio, printTable } from './report.js';
+import { median, printRatio, printTable } from './report.js';
 
 const MEMBERS = Number(process.env.BENCH_CHAT_MEMBERS ?? 500);
 const BURST = Number(process.env.BENCH_CHAT_BURST ?? 1000);
@@ -271,11 +271,6 @@ async function measure(start: () => Promise<Harness>) {
 }
 
 type Result = Awaited<ReturnType<typeof measure>>;
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
 
 function summary(name: string, results: Result[]): Result {
   return {

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openLogEngine, type SyncMode } from '@kverse/log-engine';
 import { createLogger } from '@kverse/runtime';
-import { printRatio, printTable, type Row } from './report.js';
+import { median, printRatio, printTable, type Row } from './report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -196,7 +196,6 @@ try {
   await redis?.stop();
 }
 
-const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const results = new Map<string, Result>();
 const rows: Row[] = cases.map((c) => {
   const key = `${c.system}@${c.concurrency}`;

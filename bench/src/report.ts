@@ -24,3 +24,13 @@ export function printRatio(name: string, ratio: number, goal: number): boolean {
   console.log(`${name}: ${ratio.toFixed(2)}× (goal ≥ ${goal}×) ${ok ? 'met' : 'MISSED'}`);
   return ok;
 }
+
+/** The sample whose `by` is the median: the middle one, the upper of the two for an even count. */
+export function medianBy<T>(samples: readonly T[], by: (sample: T) => number): T | undefined {
+  return [...samples].sort((a, b) => by(a) - by(b))[Math.floor(samples.length / 2)];
+}
+
+/** The median of `values` (the upper middle for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  return medianBy(values, (v) => v) ?? Number.NaN;
+}

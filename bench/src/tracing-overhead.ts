@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { processCpuSeconds } from './grpc-load.js';
-import { printRatio, printTable } from './report.js';
+import { median, printRatio, printTable } from './report.js';
 import { pinLoadGenerator, startKverse } from './serve.js';
 
 const { values: args } = parseArgs({
@@ -65,8 +65,6 @@ interface Run {
 /** `kverse start` on the embedded data plane; resolves with its REST URL. */
 const startApi = (dataDir: string, env: NodeJS.ProcessEnv = {}) =>
   startKverse(dataDir, env).then(({ child, restUrl }) => ({ child, url: restUrl }));
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   pinLoadGenerator();
