@@ -38,8 +38,8 @@ export class AuditLog {
 }
 
 /**
- * An audit log writing to `destination`, by default standard output written asynchronously: the lines of one
- * event-loop turn leave in one write instead of one blocking write per request (see {@link bufferedStdout}).
+ * An audit log writing to `destination`, by default standard output in batches: lines are kept for up to 10 ms and
+ * leave together in one write instead of one write per request (see {@link bufferedStdout}).
  */
 export function createAuditLog(destination: LoggingOptions['destination'] = bufferedStdout()): AuditLog {
   // Entries are built from fixed fields, none of which can hold a token, so the redaction pass is not needed.
