@@ -26,7 +26,9 @@ import { hasTaskset, pinLoadGenerator, spawnPinned } from './serve.js';
 const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '1' },
+    // Long enough (≈ 30,000 calls) for V8 to have compiled the server's per-call code with its optimizing compiler,
+    // which it does after about 10,000 calls (see docs/benchmarks.md, Data plane); etcd gets the same warm-up.
+    warmup: { type: 'string', default: '4' },
     connections: { type: 'string', default: '8' },
     'in-flight': { type: 'string', default: '16' },
     watchers: { type: 'string', default: '1000' },
