@@ -4,30 +4,32 @@
  * default) and one with auth on: a bearer token checked on every request, its token bucket taken (limits set high
  * enough never to refuse, so the check is measured, not the refusals) and an audit line written for every write.
  * Each platform runs alone in its process on CPU 0 (when taskset exists); the load generators run here. Every
- * measurement is repeated `--rounds` times, alternating off/on, and the median of each side is reported, so drift
- * on a shared machine hits both sides alike.
+ * measurement is repeated `--rounds` times, alternating off/on; the table shows the median of each side, and the
+ * ratios are the median of the rounds' own on/off ratios (each pair measured back to back), so drift on a shared
+ * machine cancels out of each pair instead of landing on one side.
  *
- *   npm run bench -- auth-overhead [--duration 5] [--rounds 3] [--connections 50] [--grpc-inflight 64]
+ *   npm run bench -- auth-overhead [--duration 5] [--rounds 5] [--connections 50] [--grpc-inflight 64]
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Metadata } from '@grpc/grpc-js';
 import { AccessControl, createAuditLog, createToken, KeyedRateLimiter, parseTokenEntries } from '@kverse/access';
 import { apiConfigSpec, buildApi } from '@kverse/api';
 import { dataPlaneConfigSpec, openEmbeddedDataPlane } from '@kverse/data-plane';
-import { KvClient } from '@kverse/grpc-kv';
 import { createLogger, createMetricsRegistry, parseConfig } from '@kverse/runtime';
 import autocannon from 'autocannon';
-import { processCpuSeconds } from './grpc-load.js';
-import { medianBy, printRatio, printTable, type Row } from './report.js';
+import protobuf from 'protobufjs';
+import { closedLoop, openClients, processCpuSeconds } from './grpc-load.js';
+import { median, medianBy, printRatio, printTable, type Row } from './report.js';
 import { pinLoadGenerator, startKverse } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '50' },
     'grpc-inflight': { type: 'string', default: '64' },
     'value-bytes': { type: 'string', default: '256' },
@@ -39,6 +41,10 @@ const connections = Number(args.connections);
 const inflight = Number(args['grpc-inflight']);
 const value = 'v'.repeat(Number(args['value-bytes']));
 const GOAL = 0.9;
+/** gRPC load: this many connections, each with `--grpc-inflight` / GRPC_CONNECTIONS calls outstanding. */
+const GRPC_CONNECTIONS = 8;
+const kvProto = protobuf.loadSync(new URL('../../proto/kvstore/v1/kvstore.proto', import.meta.url).pathname);
+const encode = (type: string, body: object) => Buffer.from(kvProto.lookupType(type).encode(body).finish());
 
 interface Platform {
   readonly child: ChildProcess;
@@ -72,29 +78,6 @@ async function rest(url: string, token: string | undefined, method: 'GET' | 'PUT
           ],
         }),
   });
-}
-
-/** Calls/s of `call` kept `inflight` deep for `duration` seconds. */
-async function closedLoop(
-  call: (i: number) => Promise<unknown>,
-): Promise<{ rps: number; count: number; errors: number }> {
-  const end = performance.now() + duration * 1000;
-  let done = 0;
-  let errors = 0;
-  let i = 0;
-  const worker = async () => {
-    while (performance.now() < end) {
-      try {
-        await call(i++);
-        done++;
-      } catch {
-        errors++;
-      }
-    }
-  };
-  const start = performance.now();
-  await Promise.all(Array.from({ length: inflight }, worker));
-  return { rps: done / ((performance.now() - start) / 1000), count: done, errors };
 }
 
 /**
@@ -211,10 +194,14 @@ async function main(): Promise<void> {
       KVERSE_RATE_LIMIT_ADDRESS_BURST: '1000000',
     }),
   ];
+  // The gRPC load is the shared closed-loop generator (pre-encoded requests, undecoded responses), so the client's
+  // own cost stays small and equal on both sides; only the auth side sends the token.
   const clients = {
-    off: new KvClient({ address: off.grpcAddress }),
-    on: new KvClient({ address: on.grpcAddress, token }),
+    off: openClients(off.grpcAddress, GRPC_CONNECTIONS),
+    on: openClients(on.grpcAddress, GRPC_CONNECTIONS),
   };
+  const authMetadata = new Metadata();
+  authMetadata.set('authorization', `Bearer ${token}`);
   try {
     for (const [p, t] of [
       [off, undefined],
@@ -231,14 +218,22 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     const ratios: Array<[string, number, number]> = [];
     // One measurement: req/s, the server's CPU time per request, and for REST latency percentiles; errors.
-    type Sample = { rps: number; cpuUs: number; p50?: number; p99?: number; errors: number };
+    // `genCpu`: this process's CPU in % of a core — near 100 % means the generator, not the server, set the rate.
+    type Sample = { rps: number; cpuUs: number; genCpu: number; p50?: number; p99?: number; errors: number };
     const sampled = async (
       p: Platform,
       run: () => Promise<{ rps: number; count: number; p50?: number; p99?: number; errors: number }>,
     ): Promise<Sample> => {
       const cpu0 = processCpuSeconds(p.child.pid);
+      const gen0 = process.cpuUsage();
+      const t0 = performance.now();
       const r = await run();
-      return { ...r, cpuUs: ((processCpuSeconds(p.child.pid) - cpu0) * 1e6) / Math.max(1, r.count) };
+      const gen = process.cpuUsage(gen0);
+      return {
+        ...r,
+        cpuUs: ((processCpuSeconds(p.child.pid) - cpu0) * 1e6) / Math.max(1, r.count),
+        genCpu: ((gen.user + gen.system) / 1e3 / (performance.now() - t0)) * 100,
+      };
     };
     const measure = async (name: string, off: () => Promise<Sample>, on: () => Promise<Sample>) => {
       const samples: { off: Sample[]; on: Sample[] } = { off: [], on: [] };
@@ -253,14 +248,16 @@ async function main(): Promise<void> {
           'req/s (median)': Math.round(m.rps),
           'req/s (each round)': list.map((x) => Math.round(x.rps)).join(' / '),
           'server CPU µs/req (median)': medianBy(list, (x) => -x.cpuUs)!.cpuUs,
+          'generator CPU %': Math.round(medianBy(list, (x) => x.genCpu)!.genCpu),
           ...(m.p50 !== undefined ? { 'p50 ms': m.p50, 'p99 ms': m.p99 ?? 0 } : {}),
           errors: list.reduce((n, x) => n + x.errors, 0),
         };
       };
       rows.push(side('off', samples.off), side('on', samples.on));
-      const rps = (l: Sample[]) => medianBy(l, (x) => x.rps)!.rps;
-      const cpu = (l: Sample[]) => medianBy(l, (x) => -x.cpuUs)!.cpuUs;
-      ratios.push([name, rps(samples.on) / rps(samples.off), cpu(samples.off) / cpu(samples.on)]);
+      // Paired: each round's on/off ratio (measured back to back), then the median over rounds.
+      const paired = (ratio: (off: Sample, on: Sample) => number) =>
+        median(samples.off.map((o, r) => ratio(o, samples.on[r]!)));
+      ratios.push([name, paired((o, n) => n.rps / o.rps), paired((o, n) => o.cpuUs / n.cpuUs)]);
     };
     const restSample = (p: Platform, t: string | undefined, method: 'GET' | 'PUT') =>
       sampled(p, async () => {
@@ -275,15 +272,34 @@ async function main(): Promise<void> {
         () => restSample(on, token, method),
       );
     }
-    const grpcCalls = {
-      Get: (c: KvClient) => () => c.get('bench-key'),
-      Put: (c: KvClient) => (i: number) => c.put(`bench/grpc/${i % 100_000}`, value),
+    const getRequest = encode('kvstore.GetRequest', { key: 'bench-key' });
+    const putRequests = Array.from({ length: 10_000 }, (_, i) =>
+      encode('kvstore.PutRequest', { key: `bench/grpc/${i}`, value }),
+    );
+    type GrpcCall = { readonly method: string; readonly request: (i: number) => Buffer };
+    const grpcCalls: Record<'Get' | 'Put', GrpcCall> = {
+      Get: { method: '/kvstore.KvStore/Get', request: () => getRequest },
+      Put: { method: '/kvstore.KvStore/Put', request: (i: number) => putRequests[i % putRequests.length]! },
     };
-    for (const [name, make] of Object.entries(grpcCalls)) {
+    const grpcSample = async (p: Platform, side: 'off' | 'on', call: GrpcCall) => {
+      const r = await closedLoop({
+        clients: clients[side],
+        method: call.method,
+        inFlight: Math.max(1, Math.round(inflight / GRPC_CONNECTIONS)),
+        seconds: duration,
+        warmupSeconds: 1,
+        request: call.request,
+        serverPid: p.child.pid,
+        ...(side === 'on' ? { metadata: authMetadata } : {}),
+      });
+      const cpuUs = ((r.serverCpu / 100) * r.seconds * 1e6) / Math.max(1, r.ops);
+      return { rps: r.opsPerSecond, cpuUs, genCpu: r.generatorCpu, errors: r.errors };
+    };
+    for (const [name, call] of Object.entries(grpcCalls)) {
       await measure(
         `gRPC ${name}`,
-        () => sampled(off, () => closedLoop(make(clients.off))),
-        () => sampled(on, () => closedLoop(make(clients.on))),
+        () => grpcSample(off, 'off', call),
+        () => grpcSample(on, 'on', call),
       );
     }
 
@@ -305,8 +321,7 @@ async function main(): Promise<void> {
       await inProcessRest(token, entry),
     );
   } finally {
-    clients.off.close();
-    clients.on.close();
+    for (const c of [...clients.off, ...clients.on]) c.close();
     for (const p of [off, on]) {
       p.child.kill('SIGTERM');
       await new Promise((resolve) => p.child.once('exit', resolve));

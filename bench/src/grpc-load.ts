@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
-import { Client, credentials, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, type Metadata, type ServiceError } from '@grpc/grpc-js';
 
 const identity = (b: Buffer) => b;
 
@@ -39,6 +39,8 @@ export async function closedLoop(options: {
   readonly warmupSeconds: number;
   readonly request: (i: number) => Buffer;
   readonly serverPid?: number;
+  /** Sent with every call (e.g. `authorization`); built once by the caller. */
+  readonly metadata?: Metadata;
 }): Promise<LoadResult> {
   let measuring = false;
   let stop = false;
@@ -52,22 +54,20 @@ export async function closedLoop(options: {
         if (stop) return resolve();
         const started = process.hrtime.bigint();
         const counted = measuring;
-        client.makeUnaryRequest(
-          options.method,
-          identity,
-          identity,
-          options.request(next++),
-          (err: ServiceError | null) => {
-            if (counted && measuring) {
-              if (err) errors++;
-              else {
-                ops++;
-                histogram.record(Number(process.hrtime.bigint() - started) || 1);
-              }
+        const done = (err: ServiceError | null) => {
+          if (counted && measuring) {
+            if (err) errors++;
+            else {
+              ops++;
+              histogram.record(Number(process.hrtime.bigint() - started) || 1);
             }
-            issue();
-          },
-        );
+          }
+          issue();
+        };
+        const request = options.request(next++);
+        if (options.metadata)
+          client.makeUnaryRequest(options.method, identity, identity, request, options.metadata, done);
+        else client.makeUnaryRequest(options.method, identity, identity, request, done);
       };
       issue();
     });
