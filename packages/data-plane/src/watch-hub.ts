@@ -105,7 +105,10 @@ class Watcher implements WatchSubscription {
  */
 export class WatchHub {
   private readonly watchers = new Set<Watcher>();
-  private readonly history: Mutation[] = [];
+  // Retained changes are history[start…]; dropping one only moves `start`, and the array is cut down once the dropped
+  // prefix outgrows the retained part, so each publish costs O(its changes) instead of shifting the whole history.
+  private history: Mutation[] = [];
+  private start = 0;
   private readonly retention: number;
   private readonly maxPending: number;
   /** Highest version ever dropped from history; resuming at or below it may miss changes. */
@@ -127,11 +130,14 @@ export class WatchHub {
       this.history.push(change);
       for (const w of this.watchers) w.offer(change);
     }
-    const excess = this.history.length - this.retention;
-    if (excess > 0) {
-      for (const dropped of this.history.splice(0, excess)) {
-        if (dropped.version > this.compactedThrough) this.compactedThrough = dropped.version;
-      }
+    const keepFrom = this.history.length - this.retention;
+    for (; this.start < keepFrom; this.start++) {
+      const dropped = this.history[this.start]!;
+      if (dropped.version > this.compactedThrough) this.compactedThrough = dropped.version;
+    }
+    if (this.start > 1024 && this.start >= this.history.length - this.start) {
+      this.history = this.history.slice(this.start);
+      this.start = 0;
     }
   }
 
@@ -148,7 +154,10 @@ export class WatchHub {
     const watcher = new Watcher(this, filter, sink, options.maxPending ?? this.maxPending);
     this.watchers.add(watcher);
     if (from !== undefined) {
-      for (const change of this.history) if (change.version > from) watcher.offer(change);
+      for (let i = this.start; i < this.history.length; i++) {
+        const change = this.history[i]!;
+        if (change.version > from) watcher.offer(change);
+      }
     }
     return watcher;
   }

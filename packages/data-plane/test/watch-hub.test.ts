@@ -1,4 +1,5 @@
 import { KvError, type Mutation } from '@kverse/kv-core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WatchHub, type WatchSink } from '../src/watch-hub.js';
 
@@ -89,6 +90,36 @@ describe('WatchHub', () => {
     const first = put('c');
     hub.publish([first, put('c'), put('c'), put('c')]);
     expect(() => hub.watch({ key: 'c' }, sink(), { fromVersion: first.version })).toThrowError(/no longer retained/);
+  });
+
+  it('keeps exactly the last `retention` changes for resume, however they were published', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 6 }),
+        fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 12 }),
+        (retention, batches) => {
+          const hub = new WatchHub({ retention });
+          const all: Mutation[] = [];
+          for (const size of batches) {
+            const batch = Array.from({ length: size }, () => put('k'));
+            all.push(...batch);
+            hub.publish(batch);
+          }
+          const kept = retention === 0 ? [] : all.slice(-retention);
+          const compactedThrough = all.length > kept.length ? all[all.length - kept.length - 1]!.version : -1n;
+          for (const from of [all[0]!.version - 1n, compactedThrough - 1n, compactedThrough, all.at(-1)!.version]) {
+            if (from < compactedThrough) {
+              expect(() => hub.watch({ key: 'k' }, sink(), { fromVersion: from })).toThrowError(/no longer retained/);
+            } else {
+              const s = sink();
+              hub.watch({ key: 'k' }, s, { fromVersion: from }).close();
+              expect(s.got).toEqual(kept.filter((c) => c.version > from));
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('ends every watcher on closeAll and on close()', () => {
