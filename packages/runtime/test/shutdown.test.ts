@@ -35,7 +35,7 @@ describe('Shutdown', () => {
   it('exits 1 when the steps outlast the timeout', async () => {
     const exits: number[] = [];
     const shutdown = new Shutdown({ logger, timeoutMs: 20, exit: (code) => exits.push(code) });
-    let release = () => undefined as void;
+    let release: () => void = () => {};
     shutdown.add('stuck', () => new Promise<void>((r) => (release = r)));
     const running = shutdown.run('test');
     await expect.poll(() => exits, { timeout: 2000, interval: 10 }).toEqual([1]);
