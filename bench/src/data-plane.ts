@@ -26,6 +26,7 @@ import { createLogger, createMetricsRegistry } from '@kverse/runtime';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { formatNumber, printRatio, printTable, type Row } from './report.js';
+import { awaitOutput } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -54,25 +55,16 @@ const root = new URL('../../', import.meta.url).pathname;
 const run = `bench/${randomBytes(4).toString('hex')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts `apps/<app>/dist/main.js` on the services and resolves once `pattern` appears in its log. */
-function startApp(app: string, env: Record<string, string>, pattern: RegExp) {
+/** Starts `apps/<app>/dist/main.js` on the services and resolves once `pattern` appears in its log (with its group). */
+async function startApp(app: string, env: Record<string, string>, pattern: RegExp) {
   const child = spawn(process.execPath, [join(root, `apps/${app}/dist/main.js`)], {
     env: { PATH: process.env.PATH, ...services, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: 'pipe',
   });
   // Never leave an app running behind a benchmark that died (a closed stdout pipe, an exception).
   process.once('exit', () => child.kill('SIGTERM'));
-  return new Promise<{ child: ChildProcess; match: RegExpExecArray }>((resolve, reject) => {
-    let out = '';
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = pattern.exec(out);
-      if (m) resolve({ child, match: m });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${app} exited with ${code}: ${out}`)));
-  });
+  const { ready } = await awaitOutput(child, { ready: pattern }, app);
+  return { child, ready };
 }
 
 async function stopApp(child: ChildProcess): Promise<void> {
@@ -250,9 +242,9 @@ async function main(): Promise<void> {
   const db = new pg.Client(services.DATABASE_URL);
   await db.connect();
   const consumerEnv = { KVERSE_CONSUMER_PORT: '0' };
-  let consumer = await startApp('consumer', consumerEnv, /consumer started/);
+  let consumer = await startApp('consumer', consumerEnv, /(consumer started)/);
   const api = await startApp('api', { PORT: '0' }, /"url":"(http:[^"]+)"/);
-  const apiUrl = api.match[1]!;
+  const apiUrl = api.ready;
   const metrics = createMetricsRegistry();
   let opened: OpenedDataPlane | undefined;
   const readKeys: string[] = [];
@@ -309,7 +301,7 @@ async function main(): Promise<void> {
         }
       }),
     );
-    consumer = await startApp('consumer', consumerEnv, /consumer started/);
+    consumer = await startApp('consumer', consumerEnv, /(consumer started)/);
     const drained = await drainRate(db, prefix, rows);
     const loop = await singleRowLoop(db);
     const bench1 = await pgbench(1);

@@ -21,7 +21,7 @@ import type { Client, ClientReadableStream } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { closedLoop, type LoadResult, openClients, sendAll, sleep } from './grpc-load.js';
 import { printRatio, printTable, type Row } from './report.js';
-import { hasTaskset, pinLoadGenerator, spawnPinned } from './serve.js';
+import { awaitOutput, hasTaskset, pinLoadGenerator, spawnPinned } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -72,7 +72,7 @@ const grpcKv: Target = {
       GRPC_KV_METRICS_PORT: '0',
       LOG_LEVEL: 'info',
     });
-    const address = await waitForOutput(child, /"address":"([^"]+)"[^\n]*gRPC KV ready/);
+    const { address } = await awaitOutput(child, { address: /"address":"([^"]+)"[^\n]*gRPC KV ready/ }, 'gRPC KV');
     return { address, child };
   },
   put: { method: '/kvstore.KvStore/Put', encode: (k, v) => enc(kvProto, 'kvstore.PutRequest', { key: k, value: v }) },
@@ -231,20 +231,6 @@ async function runTarget(target: Target, fsync: boolean, withWatch: boolean): Pr
 
 function pinned(command: string, argv: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawnPinned(command, argv, { env: { ...process.env, ...env }, stdio: 'pipe' });
-}
-
-function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = pattern.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
-  });
 }
 
 function freePort(): Promise<number> {

@@ -21,10 +21,9 @@ export function pinLoadGenerator(): void {
 
 /**
  * Starts a server process pinned to CPU 0 (when taskset exists) and waits until its output has matched every
- * pattern; resolves with each pattern's first group. Output after that is no longer collected (a server that logs
- * every request would otherwise grow the buffer for the whole run).
+ * pattern; resolves with each pattern's first group.
  */
-export function serve<K extends string>(
+export async function serve<K extends string>(
   argv: string[],
   env: NodeJS.ProcessEnv,
   patterns: Record<K, RegExp>,
@@ -33,6 +32,19 @@ export function serve<K extends string>(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return { child, found: await awaitOutput(child, patterns, argv.join(' ')) };
+}
+
+/**
+ * Resolves with each pattern's first group once the output of `child` (stdout and stderr together) has matched every
+ * pattern; rejects, with the output so far, if it exits first. Output after that is no longer collected (a server
+ * that logs every request would otherwise grow the buffer for the whole run).
+ */
+export function awaitOutput<K extends string>(
+  child: ChildProcess,
+  patterns: Record<K, RegExp>,
+  name = 'the process',
+): Promise<Record<K, string>> {
   return new Promise((resolve, reject) => {
     let out = '';
     let started = false;
@@ -40,17 +52,17 @@ export function serve<K extends string>(
       if (started) return;
       out += chunk.toString();
       const found: Partial<Record<K, string>> = {};
-      for (const [name, pattern] of Object.entries(patterns) as Array<[K, RegExp]>) {
+      for (const [key, pattern] of Object.entries(patterns) as Array<[K, RegExp]>) {
         const m = pattern.exec(out);
         if (!m) return;
-        found[name] = m[1]!;
+        found[key] = m[1]!;
       }
       started = true;
-      resolve({ child, found: found as Record<K, string> });
+      resolve(found as Record<K, string>);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${argv.join(' ')} exited with ${code}: ${out}`)));
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${out}`)));
   });
 }
 
