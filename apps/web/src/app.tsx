@@ -100,17 +100,20 @@ export function App() {
     }
   }, []);
 
+  // A page is shown only if its prefix is still the one searched: a slower answer for an earlier search must not
+  // replace the list of the current one.
   const load = useCallback(
     async (forPrefix: string) => {
       setLoading(true);
       try {
         const { page, replay } = await listPage(forPrefix);
+        if (view.current.prefix !== forPrefix) return;
         setItems(replay(page.items));
         setCursor(page.cursor);
       } catch (err) {
-        fail(err);
+        if (view.current.prefix === forPrefix) fail(err);
       } finally {
-        setLoading(false);
+        if (view.current.prefix === forPrefix) setLoading(false);
       }
     },
     [fail, listPage],
@@ -118,15 +121,17 @@ export function App() {
 
   const loadMore = async () => {
     if (!cursor) return;
+    const forPrefix = prefix;
     setLoading(true);
     try {
-      const { page, replay } = await listPage(prefix, cursor);
+      const { page, replay } = await listPage(forPrefix, cursor);
+      if (view.current.prefix !== forPrefix) return;
       setItems((prev) => replay([...prev, ...page.items]));
       setCursor(page.cursor);
     } catch (err) {
-      fail(err);
+      if (view.current.prefix === forPrefix) fail(err);
     } finally {
-      setLoading(false);
+      if (view.current.prefix === forPrefix) setLoading(false);
     }
   };
 
@@ -287,8 +292,16 @@ export function App() {
           loading={loading}
           selected={openKey}
           onSearch={(p) => {
+            if (p === prefix) {
+              void load(p);
+              return;
+            }
+            // The rows of the previous prefix go at once, rather than staying under the new heading until its page
+            // arrives; the effect of the new prefix loads it and watches it.
+            view.current = { ...view.current, prefix: p, cursor: undefined };
+            setItems([]);
+            setCursor(undefined);
             setPrefix(p);
-            if (p === prefix) void load(p);
           }}
           onMore={loadMore}
           onSelect={select}

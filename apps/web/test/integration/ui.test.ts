@@ -186,6 +186,56 @@ describe('web UI in Chromium', () => {
     expect(await keyButton('race/a').count()).toBe(1);
   });
 
+  /** Holds every listing whose URL matches `pattern` until the returned `release` is called. */
+  async function holdListings(pattern: RegExp) {
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    const held: Array<Promise<void>> = [];
+    await page.route(pattern, (route) => {
+      held.push(
+        (async () => {
+          const response = await route.fetch();
+          await released;
+          await route.fulfill({ response });
+        })(),
+      );
+    });
+    return {
+      held,
+      release: async () => {
+        release();
+        await Promise.all(held);
+        await page.unroute(pattern);
+      },
+    };
+  }
+
+  it('clears the rows of the previous prefix at once, and ignores an earlier search that answers last', async () => {
+    await httpPut(server.url, 'order-quick/b', '1');
+    await httpPut(server.url, 'order-slow/a', '1');
+    await open();
+    await search('order-quick/');
+    await eventually(() => keyButton('order-quick/b').count()).toBe(1);
+
+    // A search whose listing is held: the old rows leave before its page comes.
+    const slow = await holdListings(/\/kv\?prefix=order-slow/);
+    await page.getByLabel('Prefix').fill('order-slow/');
+    await page.keyboard.press('Enter');
+    await eventually(() => slow.held.length).toBeGreaterThan(0);
+    await eventually(() => keyButton('order-quick/b').count()).toBe(0);
+
+    // Another search answers first; the held one then answers, too late to replace it.
+    await search('order-quick/');
+    await eventually(() => keyButton('order-quick/b').count()).toBe(1);
+    await slow.release();
+    await page.waitForTimeout(300);
+    expect(await keyButton('order-slow/a').count()).toBe(0);
+    expect(await keyButton('order-quick/b').count()).toBe(1);
+    expect(await page.getByText('under “order-quick/”').count()).toBe(1);
+  });
+
   it('asks before a save would replace a change someone else made meanwhile, and overwrites only when told', async () => {
     const stored = async (key: string) => (await (await fetch(`${server.url}/kv?key=${key}`)).json()).value;
     await httpPut(server.url, 'conflict/a', 'one');
