@@ -113,8 +113,9 @@ describe('web UI in Chromium', () => {
     await open();
     await page.getByLabel('Prefix').fill('page/');
     await page.keyboard.press('Enter');
-    await eventually(() => keyButton('other/one').count()).toBe(0);
-    expect(await keyButton('page/00').count()).toBe(1);
+    // The old rows leave at once; the first page of page/ replaces them when it comes.
+    await eventually(() => keyButton('page/00').count()).toBe(1);
+    expect(await keyButton('other/one').count()).toBe(0);
     const rows = page.getByRole('list', { name: 'Keys found' }).getByRole('button');
     expect(await rows.count()).toBe(50);
     await page.getByRole('button', { name: 'Load more' }).click();
