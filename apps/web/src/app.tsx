@@ -100,40 +100,29 @@ export function App() {
     }
   }, []);
 
-  // A page is shown only if its prefix is still the one searched: a slower answer for an earlier search must not
-  // replace the list of the current one.
+  /**
+   * Loads the first page of `forPrefix`, or with `after` the next one onto the rows shown. A page is shown only if its
+   * prefix is still the one searched: a slower answer for an earlier search must not replace the current list.
+   */
   const load = useCallback(
-    async (forPrefix: string) => {
+    async (forPrefix: string, after?: string) => {
+      const current = () => view.current.prefix === forPrefix;
       setLoading(true);
       try {
-        const { page, replay } = await listPage(forPrefix);
-        if (view.current.prefix !== forPrefix) return;
-        setItems(replay(page.items));
+        const { page, replay } = await listPage(forPrefix, after);
+        if (!current()) return;
+        setItems((prev) => replay(after === undefined ? page.items : [...prev, ...page.items]));
         setCursor(page.cursor);
       } catch (err) {
-        if (view.current.prefix === forPrefix) fail(err);
+        if (current()) fail(err);
       } finally {
-        if (view.current.prefix === forPrefix) setLoading(false);
+        if (current()) setLoading(false);
       }
     },
     [fail, listPage],
   );
 
-  const loadMore = async () => {
-    if (!cursor) return;
-    const forPrefix = prefix;
-    setLoading(true);
-    try {
-      const { page, replay } = await listPage(forPrefix, cursor);
-      if (view.current.prefix !== forPrefix) return;
-      setItems((prev) => replay([...prev, ...page.items]));
-      setCursor(page.cursor);
-    } catch (err) {
-      if (view.current.prefix === forPrefix) fail(err);
-    } finally {
-      if (view.current.prefix === forPrefix) setLoading(false);
-    }
-  };
+  const loadMore = () => (cursor ? load(prefix, cursor) : undefined);
 
   // Health and readiness, polled.
   useEffect(() => {
