@@ -4,10 +4,6 @@ import { Type } from 'typebox';
 import { commonErrors, ErrorBody, Record, WaitQuery, WriteAnswer } from '../schemas.js';
 import { recordJson, sendWrite, waitOption } from '../services/kv-service.js';
 
-/**
- * The seed 001 routes, kept so its clients work unchanged: `PUT /` with `{key_name, key_value}`, `GET /?key=`,
- * `DELETE /?key_name=`. They answer exactly like the `/kv` routes.
- */
 /** A browser opening `/` (HTML wanted, no key): sent to the web UI, with or without a token, since it reads nothing. */
 function isBrowserVisit(request: FastifyRequest): boolean {
   return (
@@ -15,6 +11,10 @@ function isBrowserVisit(request: FastifyRequest): boolean {
   );
 }
 
+/**
+ * The seed 001 routes, kept so its clients work unchanged: `PUT /` with `{key_name, key_value}`, `GET /?key=`,
+ * `DELETE /?key_name=`. They answer exactly like the `/kv` routes.
+ */
 const legacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/',
