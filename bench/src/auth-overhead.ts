@@ -21,8 +21,7 @@ import { apiConfigSpec, buildApi } from '@kverse/api';
 import { dataPlaneConfigSpec, openEmbeddedDataPlane } from '@kverse/data-plane';
 import { createLogger, createMetricsRegistry, parseConfig } from '@kverse/runtime';
 import autocannon from 'autocannon';
-import protobuf from 'protobufjs';
-import { closedLoop, openClients, processCpuSeconds } from './grpc-load.js';
+import { closedLoop, encodeMessage, kvProto, openClients, processCpuSeconds } from './grpc-load.js';
 import { median, medianBy, printRatio, printTable, type Row } from './report.js';
 import { pinLoadGenerator, startKverse } from './serve.js';
 
@@ -43,8 +42,6 @@ const value = 'v'.repeat(Number(args['value-bytes']));
 const GOAL = 0.9;
 /** gRPC load: this many connections, each with `--grpc-inflight` / GRPC_CONNECTIONS calls outstanding. */
 const GRPC_CONNECTIONS = 8;
-const kvProto = protobuf.loadSync(new URL('../../proto/kvstore/v1/kvstore.proto', import.meta.url).pathname);
-const encode = (type: string, body: object) => Buffer.from(kvProto.lookupType(type).encode(body).finish());
 
 interface Platform {
   readonly child: ChildProcess;
@@ -236,6 +233,10 @@ async function main(): Promise<void> {
       };
     };
     const measure = async (name: string, off: () => Promise<Sample>, on: () => Promise<Sample>) => {
+      // One unrecorded pair first: V8 compiles each server's per-request code with its optimizing compiler after
+      // about 10,000 requests (see docs/benchmarks.md, Data plane), which the first measured round would include.
+      await off();
+      await on();
       const samples: { off: Sample[]; on: Sample[] } = { off: [], on: [] };
       for (let r = 0; r < rounds; r++) {
         samples.off.push(await off());
@@ -265,13 +266,6 @@ async function main(): Promise<void> {
         const errors = r.errors + r.non2xx;
         return { rps: r.requests.average, count: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, errors };
       });
-    // One unrecorded pass of every load on both platforms first: V8 compiles each server's per-request code with its
-    // optimizing compiler after about 10,000 requests (see docs/benchmarks.md, Data plane), which the first measured
-    // round would otherwise include.
-    for (const method of ['GET', 'PUT'] as const) {
-      await restSample(off, undefined, method);
-      await restSample(on, token, method);
-    }
     for (const method of ['GET', 'PUT'] as const) {
       await measure(
         `REST ${method}`,
@@ -279,9 +273,9 @@ async function main(): Promise<void> {
         () => restSample(on, token, method),
       );
     }
-    const getRequest = encode('kvstore.GetRequest', { key: 'bench-key' });
+    const getRequest = encodeMessage(kvProto, 'kvstore.GetRequest', { key: 'bench-key' });
     const putRequests = Array.from({ length: 10_000 }, (_, i) =>
-      encode('kvstore.PutRequest', { key: `bench/grpc/${i}`, value }),
+      encodeMessage(kvProto, 'kvstore.PutRequest', { key: `bench/grpc/${i}`, value }),
     );
     type GrpcCall = { readonly method: string; readonly request: (i: number) => Buffer };
     const grpcCalls: Record<'Get' | 'Put', GrpcCall> = {
@@ -302,10 +296,6 @@ async function main(): Promise<void> {
       const cpuUs = ((r.serverCpu / 100) * r.seconds * 1e6) / Math.max(1, r.ops);
       return { rps: r.opsPerSecond, cpuUs, genCpu: r.generatorCpu, errors: r.errors };
     };
-    for (const call of Object.values(grpcCalls)) {
-      await grpcSample(off, 'off', call);
-      await grpcSample(on, 'on', call);
-    }
     for (const [name, call] of Object.entries(grpcCalls)) {
       await measure(
         `gRPC ${name}`,

@@ -55,7 +55,7 @@ const root = new URL('../../', import.meta.url).pathname;
 const run = `bench/${randomBytes(4).toString('hex')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts `apps/<app>/dist/main.js` on the services and resolves once `pattern` appears in its log (with its group). */
+/** Starts `apps/<app>/dist/main.js` on the services and resolves once `pattern` appears in its log (with its first group, or its match). */
 async function startApp(app: string, env: Record<string, string>, pattern: RegExp) {
   const child = spawn(process.execPath, [join(root, `apps/${app}/dist/main.js`)], {
     env: { PATH: process.env.PATH, ...services, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
   const db = new pg.Client(services.DATABASE_URL);
   await db.connect();
   const consumerEnv = { KVERSE_CONSUMER_PORT: '0' };
-  let consumer = await startApp('consumer', consumerEnv, /(consumer started)/);
+  let consumer = await startApp('consumer', consumerEnv, /consumer started/);
   const api = await startApp('api', { PORT: '0' }, /"url":"(http:[^"]+)"/);
   const apiUrl = api.ready;
   const metrics = createMetricsRegistry();
@@ -301,7 +301,7 @@ async function main(): Promise<void> {
         }
       }),
     );
-    consumer = await startApp('consumer', consumerEnv, /(consumer started)/);
+    consumer = await startApp('consumer', consumerEnv, /consumer started/);
     const drained = await drainRate(db, prefix, rows);
     const loop = await singleRowLoop(db);
     const bench1 = await pgbench(1);

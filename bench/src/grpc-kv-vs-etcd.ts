@@ -19,7 +19,7 @@ import { createHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Client, ClientReadableStream } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
-import { closedLoop, type LoadResult, openClients, sendAll, sleep } from './grpc-load.js';
+import { closedLoop, encodeMessage, kvProto, type LoadResult, openClients, sendAll, sleep } from './grpc-load.js';
 import { printRatio, printTable, type Row } from './report.js';
 import { awaitOutput, hasTaskset, pinLoadGenerator, spawnPinned } from './serve.js';
 
@@ -45,10 +45,7 @@ const root = new URL('../../', import.meta.url).pathname;
 const KEYS = 10_000;
 const VALUE_BYTES = 256;
 
-const kvProto = protobuf.loadSync(join(root, 'proto/kvstore/v1/kvstore.proto'));
 const etcdProto = protobuf.loadSync(join(root, 'bench/proto/etcd-subset.proto'));
-const enc = (root: protobuf.Root, type: string, body: object) =>
-  Buffer.from(root.lookupType(type).encode(body).finish());
 const key = (i: number) => `k${String(i).padStart(7, '0')}`; // 8 bytes
 const value = (tag: string) => tag.padEnd(VALUE_BYTES, '.');
 
@@ -75,15 +72,18 @@ const grpcKv: Target = {
     const { address } = await awaitOutput(child, { address: /"address":"([^"]+)"[^\n]*gRPC KV ready/ }, 'gRPC KV');
     return { address, child };
   },
-  put: { method: '/kvstore.KvStore/Put', encode: (k, v) => enc(kvProto, 'kvstore.PutRequest', { key: k, value: v }) },
-  get: { method: '/kvstore.KvStore/Get', encode: (k) => enc(kvProto, 'kvstore.GetRequest', { key: k }) },
+  put: {
+    method: '/kvstore.KvStore/Put',
+    encode: (k, v) => encodeMessage(kvProto, 'kvstore.PutRequest', { key: k, value: v }),
+  },
+  get: { method: '/kvstore.KvStore/Get', encode: (k) => encodeMessage(kvProto, 'kvstore.GetRequest', { key: k }) },
   async watch(client, k, onValue) {
     const type = kvProto.lookupType('kvstore.WatchResponse');
     const stream: ClientReadableStream<{ value: string }> = client.makeServerStreamRequest(
       '/kvstore.KvStore/Watch',
       (b: Buffer) => b,
       (b: Buffer) => type.decode(b) as unknown as { value: string },
-      enc(kvProto, 'kvstore.WatchRequest', { key: k }),
+      encodeMessage(kvProto, 'kvstore.WatchRequest', { key: k }),
     );
     stream.on('data', (e: { value: string }) => onValue(e.value));
     stream.on('error', () => {});
@@ -130,11 +130,12 @@ function etcdTarget(bin: string, serializable: boolean): Target {
     },
     put: {
       method: '/etcdserverpb.KV/Put',
-      encode: (k, v) => enc(etcdProto, 'etcdserverpb.PutRequest', { key: Buffer.from(k), value: Buffer.from(v) }),
+      encode: (k, v) =>
+        encodeMessage(etcdProto, 'etcdserverpb.PutRequest', { key: Buffer.from(k), value: Buffer.from(v) }),
     },
     get: {
       method: '/etcdserverpb.KV/Range',
-      encode: (k) => enc(etcdProto, 'etcdserverpb.RangeRequest', { key: Buffer.from(k), serializable }),
+      encode: (k) => encodeMessage(etcdProto, 'etcdserverpb.RangeRequest', { key: Buffer.from(k), serializable }),
     },
     async watch(client, k, onValue) {
       const type = etcdProto.lookupType('etcdserverpb.WatchResponse');
@@ -151,7 +152,7 @@ function etcdTarget(bin: string, serializable: boolean): Target {
         });
       });
       stream.on('error', () => {});
-      stream.write(enc(etcdProto, 'etcdserverpb.WatchRequest', { createRequest: { key: Buffer.from(k) } }));
+      stream.write(encodeMessage(etcdProto, 'etcdserverpb.WatchRequest', { createRequest: { key: Buffer.from(k) } }));
       await created;
       return { close: () => stream.cancel() };
     },

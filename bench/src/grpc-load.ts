@@ -6,8 +6,17 @@
 import { readFileSync } from 'node:fs';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { Client, credentials, type Metadata, type ServiceError } from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
 
 const identity = (b: Buffer) => b;
+
+/** The project's `kvstore` messages, for pre-encoding requests. */
+export const kvProto = protobuf.loadSync(new URL('../../proto/kvstore/v1/kvstore.proto', import.meta.url).pathname);
+
+/** `body` encoded as the message `type` of `root`: a request ready to send with {@link closedLoop}. */
+export function encodeMessage(root: protobuf.Root, type: string, body: object): Buffer {
+  return Buffer.from(root.lookupType(type).encode(body).finish());
+}
 
 /** Opens `n` clients that do not share a connection (each has its own subchannel pool). */
 export function openClients(address: string, n: number): Client[] {

@@ -36,7 +36,7 @@ export async function serve<K extends string>(
 }
 
 /**
- * Resolves with each pattern's first group once the output of `child` (stdout and stderr together) has matched every
+ * Resolves with each pattern's first group (or its whole match, without one) once the output of `child` (stdout and stderr together) has matched every
  * pattern; rejects, with the output so far, if it exits first. Output after that is no longer collected (a server
  * that logs every request would otherwise grow the buffer for the whole run).
  */
@@ -55,7 +55,7 @@ export function awaitOutput<K extends string>(
       for (const [key, pattern] of Object.entries(patterns) as Array<[K, RegExp]>) {
         const m = pattern.exec(out);
         if (!m) return;
-        found[key] = m[1]!;
+        found[key] = m[1] ?? m[0];
       }
       started = true;
       resolve(found as Record<K, string>);
