@@ -1,4 +1,4 @@
-import { accessConfigSpec, openAccessControl } from '@kverse/access';
+import { accessConfigSpec, openAccessControl, watchTokensFile } from '@kverse/access';
 import { apiConfigSpec, startApi } from '@kverse/api';
 import { chatConfigSpec, parseChatConfig, startChatServer } from '@kverse/chat';
 import { consumerConfigSpec, startConsumer } from '@kverse/consumer';
@@ -50,12 +50,14 @@ export async function startPlatform(env: Env, logger?: Logger): Promise<StartedP
   const apiConfig = parseConfig(apiConfigSpec, env);
   const grpcConfig = parseConfig(grpcKvConfigSpec, env);
   // One access control for both front doors: a token's rate limit is the same bucket over REST and gRPC.
-  const access = openAccessControl(parseConfig(accessConfigSpec, env));
+  const accessConfig = parseConfig(accessConfigSpec, env);
+  const access = openAccessControl(accessConfig);
   const chatConfig = parseChatConfig(env);
   const multicastConfig = { ...parseConfig(multicastNodeConfig, env), repl: false };
   const log = logger ?? createLogger({ name: 'kverse', level: apiConfig.logLevel });
   const metrics = createMetricsRegistry({ app: 'kverse' });
   const shutdown = new Shutdown({ logger: log });
+  shutdown.add('tokens file', watchTokensFile(access, accessConfig, log));
   const endpoints: Record<string, string> = {};
   const skipped: Record<string, string> = {};
 

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createToken } from '@kverse/access';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const root = new URL('../../../', import.meta.url).pathname;
@@ -34,9 +35,9 @@ afterEach(async () => {
 });
 
 /** Runs `kverse start` as its own process, as `npm start` does, and resolves with the REST base URL it prints. */
-function start(): Promise<{ child: ChildProcess; base: string }> {
+function start(env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(process.execPath, [entry, 'start'], {
-    env: { ...process.env, ...FREE_PORTS, KVERSE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...FREE_PORTS, KVERSE_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   running.add(child);
@@ -120,6 +121,22 @@ describe('kverse start (npm start)', () => {
       expect(w).toBe(ew);
       expect(i).toBeGreaterThanOrEqual(ei!);
     }
+  });
+
+  it('puts a rotated tokens file in force without a restart', async () => {
+    const [first, second] = [createToken('first', 'read'), createToken('second', 'read')];
+    const file = join(dataDir, 'tokens');
+    await writeFile(file, `${first.entry}\n`);
+    const { base } = await start({ KVERSE_AUTH_ENABLED: 'on', KVERSE_AUTH_TOKENS_FILE: file });
+    const status = async (token: string) =>
+      (await fetch(`${base}/kv?key=absent`, { headers: { authorization: `Bearer ${token}` } })).status;
+    expect(await status(first.token)).toBe(404);
+    expect(await status(second.token)).toBe(401);
+    // The way a Secret volume updates: a new file renamed over the old one.
+    await writeFile(`${file}.new`, `${second.entry}\n`);
+    await rename(`${file}.new`, file);
+    await expect.poll(() => status(second.token), { timeout: 10_000, interval: 200 }).toBe(404);
+    expect(await status(first.token)).toBe(401);
   });
 
   it('refuses to start with an invalid setting, naming the variable', async () => {
