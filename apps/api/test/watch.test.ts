@@ -26,6 +26,8 @@ async function watch(query: string, headers: Record<string, string> = {}) {
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
   const events: SseEvent[] = [];
+  // As EventSource keeps it: the last `id` the stream sent, with or without an event.
+  let lastEventId: string | undefined;
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   const done = (async () => {
@@ -43,6 +45,9 @@ async function watch(query: string, headers: Record<string, string> = {}) {
           if (lines.length === 0) continue;
           const field = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
           const id = field('id');
+          if (id !== undefined) lastEventId = id;
+          // A block without data dispatches no event.
+          if (field('data') === undefined) continue;
           events.push({
             ...(id ? { id } : {}),
             event: field('event') ?? 'message',
@@ -57,6 +62,7 @@ async function watch(query: string, headers: Record<string, string> = {}) {
   return {
     events,
     done,
+    lastEventId: () => lastEventId,
     close: () => controller.abort(),
     async waitFor(n: number) {
       for (let i = 0; i < 200 && events.length < n; i++) await new Promise((r) => setTimeout(r, 10));
@@ -108,6 +114,22 @@ describe('SSE watch', () => {
     fromHeader.close();
     expect(a.map((e) => e.data.value)).toEqual(['2', '3']);
     expect(b.map((e) => e.data.value)).toEqual(['2', '3']);
+  });
+
+  it('opens with where it starts, so a reconnect before any change still resumes without a gap', async () => {
+    const before = await put('q', 'before');
+    const quiet = await watch('key=q');
+    for (let i = 0; i < 100 && quiet.lastEventId() === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    const start = quiet.lastEventId();
+    expect(quiet.events).toEqual([]);
+    expect(BigInt(start!)).toBeGreaterThanOrEqual(BigInt(before.version));
+    quiet.close();
+    // Written while disconnected; the reconnect sends what EventSource keeps, the stream's last id.
+    const missed = await put('q', 'while away');
+    const again = await watch('key=q', { 'last-event-id': start! });
+    const [event] = await again.waitFor(1);
+    again.close();
+    expect(event).toMatchObject({ id: missed.version, event: 'put', data: { value: 'while away' } });
   });
 
   it('answers 410 when resuming from before the retained history', async () => {

@@ -8,6 +8,7 @@ export {
   CURRENT_VERSION_TRAILER,
   ERROR_CODE_TRAILER,
   RESUME_VERSION_TRAILER,
+  START_VERSION_HEADER,
   toGrpcStatus,
 } from './grpc/grpc-status.js';
 export {

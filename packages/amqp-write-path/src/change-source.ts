@@ -16,14 +16,16 @@ export interface AmqpChangeSourceOptions {
 /**
  * The change stream of the distributed data plane: consumes the `kv.changes` fanout through one exclusive,
  * auto-delete queue per process, so every API replica sees every settled write (watch, `?wait=applied`). Reconnects
- * with backoff; changes published while this process was disconnected are not replayed (watchers resume from the
- * hub's history; a waiter times out with 504 and the client re-reads).
+ * with backoff; changes published while this process was disconnected are lost to it, which it reports through
+ * `onConnection` (the watch hub ends its watches and refuses to resume across the hole; a waiter times out with 504
+ * and the client re-reads).
  *
  * Structurally a `ChangeSource` of `@kverse/data-plane`.
  */
 export class AmqpChangeSource {
   private readonly applied = new Set<ChangeListener>();
   private readonly settled = new Set<SettledListener>();
+  private readonly connection = new Set<(connected: boolean) => void>();
   private readonly reconnector: Reconnector;
   private readonly logger: Logger;
 
@@ -34,10 +36,19 @@ export class AmqpChangeSource {
       logger: this.logger,
       setup: async (connection) => {
         const channel = await connection.createChannel();
+        // A channel closed on its own (its queue deleted, say) would leave the connection up and deliver nothing:
+        // dropping the connection reconnects and reports the hole.
+        channel.on('close', () => void connection.close().catch(() => undefined));
         await declareChangeTopology(channel);
         const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
         await channel.bindQueue(queue, CHANGES_EXCHANGE, '');
         await channel.consume(queue, (msg) => this.receive(msg), { noAck: true });
+      },
+      onDown: () => {
+        for (const l of this.connection) l(false);
+      },
+      onUp: () => {
+        for (const l of this.connection) l(true);
       },
     });
   }
@@ -56,6 +67,11 @@ export class AmqpChangeSource {
 
   onSettled(listener: SettledListener): () => void {
     return subscribe(this.settled, listener);
+  }
+
+  /** Losing the connection (`false`) and having it again (`true`): changes published meanwhile were not received. */
+  onConnection(listener: (connected: boolean) => void): () => void {
+    return subscribe(this.connection, listener);
   }
 
   close(): Promise<void> {

@@ -8,6 +8,8 @@ export interface ReconnectorOptions {
   readonly setup: (connection: ChannelModel) => Promise<void>;
   /** Called once each time an established connection is lost (before reconnecting). */
   readonly onDown?: (err: unknown) => void;
+  /** Called each time a connection is set up again after one was lost (not on the first). */
+  readonly onUp?: () => void;
   /** First reconnect delay, doubled per failure up to `maxDelayMs`, with full jitter. @default 100 */
   readonly baseDelayMs?: number;
   /** @default 5000 */
@@ -22,6 +24,7 @@ export class Reconnector {
   private connection: ChannelModel | undefined;
   private closed = false;
   private failures = 0;
+  private wasUp = false;
   private timer: NodeJS.Timeout | undefined;
   private firstUp: Promise<void>;
   private markFirstUp!: () => void;
@@ -83,6 +86,8 @@ export class Reconnector {
       this.failures = 0;
       this.lastError = undefined;
       this.options.logger.info('connected to RabbitMQ');
+      if (this.wasUp) this.options.onUp?.();
+      this.wasUp = true;
       this.markFirstUp();
     } catch (err) {
       this.lastError = (err as Error).message;

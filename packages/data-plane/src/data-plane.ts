@@ -33,6 +33,11 @@ export interface ChangeSource {
    * embedded path, where `submit` itself returns the outcome.
    */
   onSettled?(listener: (settled: readonly Settlement[]) => void): () => void;
+  /**
+   * The stream lost its connection (`false`: changes applied from then until it is back may never arrive) or has it
+   * again (`true`). Absent where no change can be lost (the embedded engine's own notifications).
+   */
+  onConnection?(listener: (connected: boolean) => void): () => void;
 }
 
 export interface DataPlaneParts {
@@ -109,6 +114,13 @@ export interface ListResult {
 /** How far ahead of wall time a version in a condition may be: more than any clock skew between writers. */
 const MAX_CONDITION_LEAD_MS = 60 * 60 * 1000;
 
+/** Why watches end, and are refused, while the change stream is down. */
+const CHANGE_STREAM_INTERRUPTED = new KvError(
+  'KV_ERR_UNAVAILABLE',
+  'the change stream was interrupted, so changes made meanwhile may not be delivered; re-read the current state and watch again',
+  { retryAfterSeconds: 1 },
+);
+
 /** Largest number of keys in one bulk get. */
 export const MAX_BULK_KEYS = 1000;
 
@@ -126,6 +138,11 @@ export class DataPlane {
     this.unsubscribe = [parts.changes.onApplied((changes) => this.onApplied(changes))];
     const settled = parts.changes.onSettled?.((s) => this.settle(s));
     if (settled) this.unsubscribe.push(settled);
+    const connection = parts.changes.onConnection?.((connected) => {
+      if (connected) parts.hub.restart();
+      else parts.hub.interrupt(CHANGE_STREAM_INTERRUPTED);
+    });
+    if (connection) this.unsubscribe.push(connection);
   }
 
   get limits(): KvLimits {

@@ -1,10 +1,15 @@
-import { KvError, type Mutation, type Version } from '@kverse/kv-core';
+import { KvError, type Mutation, type Version, versionFromParts } from '@kverse/kv-core';
 
 /** Which keys a watcher wants: one key, or every key under a prefix ('' is everything). */
 export type WatchFilter = { readonly key: string } | { readonly prefix: string };
 
 /** Where a watcher's events go; each front door adapts its stream (SSE, gRPC) to this. */
 export interface WatchSink {
+  /**
+   * The watch is registered and starts at this version (its `fromVersion`, or the hub's position): called once,
+   * before any change. A front door passes it on so a client that sees no change before a disconnect can resume.
+   */
+  start?(position: Version): void;
   /** Delivers one change. Returns false when the transport is congested; the hub then waits for `resume()`. */
   write(change: Mutation): boolean;
   /** The watch ended: on `close()` (undefined) or with an error (slow consumer, compacted history, shutdown). */
@@ -30,19 +35,28 @@ export interface WatchHubOptions {
   readonly retention?: number;
   /** Default bound on a watcher's pending changes. @default 1024 */
   readonly maxPending?: number;
+  /**
+   * The hub is fed every change with a version above this one; resuming from below it is refused (KV_ERR_COMPACTED).
+   * @default the current time as a version: a new hub knows nothing that was applied before it existed
+   */
+  readonly historyFrom?: Version;
 }
+
+/** The current wall-clock time as a version: every version minted so far is at or below it (within clock skew). */
+const nowAsVersion = (): Version => versionFromParts(Date.now(), 0);
 
 class Watcher implements WatchSubscription {
   pending: Mutation[] = [];
   congested = false;
   closed = false;
-  lastVersion: Version | undefined;
 
+  /** `lastVersion`: where the watch starts; then the version of the last change delivered (where to resume). */
   constructor(
     readonly hub: WatchHub,
     readonly filter: WatchFilter,
     readonly sink: WatchSink,
     readonly maxPending: number,
+    public lastVersion: Version,
   ) {}
 
   matches(key: string): boolean {
@@ -80,16 +94,26 @@ class Watcher implements WatchSubscription {
   }
 
   private cutOff(): void {
+    const resume = this.lastVersion.toString();
+    this.endWith(
+      new KvError(
+        'KV_ERR_SLOW_CONSUMER',
+        `watcher fell more than ${this.maxPending} changes behind and was closed; reconnect with fromVersion=${resume}`,
+      ),
+    );
+  }
+
+  /** Ends the watch with `reason`, telling the client where to resume. */
+  endWith(reason: KvError): void {
     this.closed = true;
     this.pending = [];
     this.hub.remove(this);
-    const resume = this.lastVersion?.toString();
+    const resumeFromVersion = this.lastVersion.toString();
     this.sink.end(
-      new KvError(
-        'KV_ERR_SLOW_CONSUMER',
-        `watcher fell more than ${this.maxPending} changes behind and was closed; reconnect with fromVersion=${resume ?? 'your last version'}`,
-        { details: { resumeFromVersion: resume ?? null } },
-      ),
+      new KvError(reason.code, reason.message, {
+        details: { ...reason.details, resumeFromVersion },
+        ...(reason.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: reason.retryAfterSeconds }),
+      }),
     );
   }
 }
@@ -97,8 +121,13 @@ class Watcher implements WatchSubscription {
 /**
  * Fans applied changes out to watchers. Each watcher has a bounded buffer: one that falls further behind than
  * `maxPending` is closed with KV_ERR_SLOW_CONSUMER and the version to resume from, instead of growing memory.
- * The last `retention` changes are kept so a reconnecting watcher can resume; resuming from before that window
- * fails with KV_ERR_COMPACTED.
+ * The last `retention` changes are kept so a reconnecting watcher can resume; resuming from before that window —
+ * or from before the hub was fed every change (it started, or its change stream was interrupted) — fails with
+ * KV_ERR_COMPACTED, so a client re-reads instead of silently missing what happened meanwhile.
+ *
+ * Every watch has a position from its start: the highest version published when it starts fresh, its `fromVersion` when it
+ * resumes, then the version of each change delivered. Front doors send the start position to the client (`WatchSink.start`:
+ * an SSE `id`, a gRPC header), so a watcher that saw no change yet can still resume, and every end but `close()` carries it.
  *
  * Resume is exact per key (a key's applied versions only grow). Across keys, changes are delivered in the order
  * they were applied, which on the asynchronous path may differ slightly from version order.
@@ -111,12 +140,18 @@ export class WatchHub {
   private start = 0;
   private readonly retention: number;
   private readonly maxPending: number;
-  /** Highest version ever dropped from history; resuming at or below it may miss changes. */
-  private compactedThrough: Version = -1n;
+  /** Resuming from below this version may miss changes: the highest dropped from history, or where it begins. */
+  private compactedThrough: Version;
+  /** Highest version published, or where the history begins if higher. */
+  private head: Version;
+  /** Set while the hub cannot be fed every change (its change stream is interrupted): new watches are refused. */
+  private suspended: KvError | undefined;
 
   constructor(options: WatchHubOptions = {}) {
     this.retention = options.retention ?? 10_000;
     this.maxPending = options.maxPending ?? 1024;
+    this.compactedThrough = options.historyFrom ?? nowAsVersion();
+    this.head = this.compactedThrough;
   }
 
   /** Number of open watchers. */
@@ -128,6 +163,7 @@ export class WatchHub {
   publish(changes: readonly Mutation[]): void {
     for (const change of changes) {
       this.history.push(change);
+      if (change.version > this.head) this.head = change.version;
       for (const w of this.watchers) w.offer(change);
     }
     const keepFrom = this.history.length - this.retention;
@@ -141,8 +177,12 @@ export class WatchHub {
     }
   }
 
-  /** Starts a watch. Throws KV_ERR_COMPACTED when `fromVersion` is older than the retained history. */
+  /**
+   * Starts a watch. Throws KV_ERR_COMPACTED when `fromVersion` is older than the retained history, and the reason
+   * given to {@link interrupt} while the change stream is interrupted.
+   */
   watch(filter: WatchFilter, sink: WatchSink, options: WatchOptions = {}): WatchSubscription {
+    if (this.suspended) throw this.suspended;
     const from = options.fromVersion;
     if (from !== undefined && from < this.compactedThrough) {
       throw new KvError(
@@ -151,8 +191,9 @@ export class WatchHub {
         { details: { compactedThrough: this.compactedThrough.toString() } },
       );
     }
-    const watcher = new Watcher(this, filter, sink, options.maxPending ?? this.maxPending);
+    const watcher = new Watcher(this, filter, sink, options.maxPending ?? this.maxPending, from ?? this.head);
     this.watchers.add(watcher);
+    sink.start?.(watcher.lastVersion);
     if (from !== undefined) {
       for (let i = this.start; i < this.history.length; i++) {
         const change = this.history[i]!;
@@ -162,13 +203,31 @@ export class WatchHub {
     return watcher;
   }
 
-  /** Ends every watch (shutdown). */
+  /**
+   * The change stream was interrupted: changes applied from now until {@link restart} may never arrive. Ends every
+   * watch with `reason` (and where to resume) and refuses new ones with it, instead of leaving watchers open on a
+   * stream with a hole in it.
+   */
+  interrupt(reason: KvError): void {
+    this.suspended = reason;
+    for (const w of [...this.watchers]) w.endWith(reason);
+  }
+
+  /**
+   * The change stream is back: history begins again at `historyFrom` (the changes before it have a hole after them,
+   * so resuming from any of them is refused as compacted), and watches are accepted again.
+   */
+  restart(historyFrom: Version = nowAsVersion()): void {
+    this.history = [];
+    this.start = 0;
+    if (historyFrom > this.compactedThrough) this.compactedThrough = historyFrom;
+    if (historyFrom > this.head) this.head = historyFrom;
+    this.suspended = undefined;
+  }
+
+  /** Ends every watch (shutdown), telling each where to resume. */
   closeAll(reason: KvError): void {
-    for (const w of [...this.watchers]) {
-      w.closed = true;
-      this.watchers.delete(w);
-      w.sink.end(reason);
-    }
+    for (const w of [...this.watchers]) w.endWith(reason);
   }
 
   /** @internal */

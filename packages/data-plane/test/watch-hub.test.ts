@@ -1,4 +1,4 @@
-import { KvError, type Mutation } from '@kverse/kv-core';
+import { KvError, type Mutation, versionFromParts } from '@kverse/kv-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WatchHub, type WatchSink } from '../src/watch-hub.js';
@@ -76,7 +76,7 @@ describe('WatchHub', () => {
   });
 
   it('replays retained changes after fromVersion, then continues live', () => {
-    const hub = new WatchHub({ retention: 100 });
+    const hub = new WatchHub({ retention: 100, historyFrom: 0n });
     const first = put('r', '1');
     hub.publish([first, put('r', '2'), put('r', '3')]);
     const s = sink();
@@ -86,7 +86,7 @@ describe('WatchHub', () => {
   });
 
   it('refuses to resume from before the retained history', () => {
-    const hub = new WatchHub({ retention: 2 });
+    const hub = new WatchHub({ retention: 2, historyFrom: 0n });
     const first = put('c');
     hub.publish([first, put('c'), put('c'), put('c')]);
     expect(() => hub.watch({ key: 'c' }, sink(), { fromVersion: first.version })).toThrowError(/no longer retained/);
@@ -98,7 +98,7 @@ describe('WatchHub', () => {
         fc.integer({ min: 0, max: 6 }),
         fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 12 }),
         (retention, batches) => {
-          const hub = new WatchHub({ retention });
+          const hub = new WatchHub({ retention, historyFrom: 0n });
           const all: Mutation[] = [];
           for (const size of batches) {
             const batch = Array.from({ length: size }, () => put('k'));
@@ -106,7 +106,7 @@ describe('WatchHub', () => {
             hub.publish(batch);
           }
           const kept = retention === 0 ? [] : all.slice(-retention);
-          const compactedThrough = all.length > kept.length ? all[all.length - kept.length - 1]!.version : -1n;
+          const compactedThrough = all.length > kept.length ? all[all.length - kept.length - 1]!.version : 0n;
           for (const from of [all[0]!.version - 1n, compactedThrough - 1n, compactedThrough, all.at(-1)!.version]) {
             if (from < compactedThrough) {
               expect(() => hub.watch({ key: 'k' }, sink(), { fromVersion: from })).toThrowError(/no longer retained/);
@@ -122,6 +122,68 @@ describe('WatchHub', () => {
     );
   });
 
+  it('starts a fresh watch at the highest version published, and a resumed one at its fromVersion', () => {
+    const hub = new WatchHub({ historyFrom: 0n });
+    const starts: bigint[] = [];
+    const startSink = () => ({ ...sink(), start: (position: bigint) => starts.push(position) });
+    hub.watch({ prefix: '' }, startSink());
+    const [a, b] = [put('a'), put('b')];
+    hub.publish([b, a]);
+    hub.watch({ prefix: '' }, startSink());
+    hub.watch({ key: 'a' }, startSink(), { fromVersion: a.version });
+    // Applied out of version order: the position is the highest, not the last.
+    expect(starts).toEqual([0n, b.version, a.version]);
+  });
+
+  it('refuses, by default, to resume from before the hub existed: it never saw those changes', () => {
+    const before = versionFromParts(Date.now() - 1000, 0);
+    const hub = new WatchHub();
+    expect(() => hub.watch({ key: 'k' }, sink(), { fromVersion: before })).toThrowError(/no longer retained/);
+    const starts: bigint[] = [];
+    hub.watch({ key: 'k' }, { ...sink(), start: (p) => starts.push(p) });
+    expect(starts[0]).toBeGreaterThan(before);
+    expect(() => hub.watch({ key: 'k' }, sink(), { fromVersion: starts[0]! })).not.toThrow();
+  });
+
+  it('ends every watch when the change stream is interrupted, refuses new ones until it is back, then refuses to resume across the hole', () => {
+    const hub = new WatchHub({ historyFrom: 0n });
+    const seen = sink();
+    const quiet = sink();
+    let quietStart: bigint | undefined;
+    hub.watch({ prefix: '' }, seen);
+    const first = put('k');
+    hub.publish([first]);
+    hub.watch({ key: 'other' }, { ...quiet, start: (p) => (quietStart = p) });
+    const reason = new KvError('KV_ERR_UNAVAILABLE', 'stream down', { retryAfterSeconds: 1 });
+    hub.interrupt(reason);
+    expect(hub.size).toBe(0);
+    for (const [s, resume] of [
+      [seen, first.version],
+      [quiet, quietStart],
+    ] as const) {
+      const err = s.ended() as KvError;
+      expect(err.code).toBe('KV_ERR_UNAVAILABLE');
+      expect(err.retryAfterSeconds).toBe(1);
+      expect(err.details).toEqual({ resumeFromVersion: resume!.toString() });
+    }
+    expect(() => hub.watch({ prefix: '' }, sink())).toThrowError(/stream down/);
+
+    const back = first.version + 1000n;
+    hub.restart(back);
+    // Changes applied while the stream was down never reached the hub: resuming from before `back` would skip them.
+    expect(() => hub.watch({ prefix: '' }, sink(), { fromVersion: first.version })).toThrowError(/no longer retained/);
+    const fresh = sink();
+    let freshStart: bigint | undefined;
+    hub.watch({ prefix: '' }, { ...fresh, start: (p) => (freshStart = p) });
+    expect(freshStart).toBe(back);
+    const later = { ...put('k'), version: back + 1n };
+    hub.publish([later]);
+    expect(fresh.got).toEqual([later]);
+    const resumed = sink();
+    hub.watch({ prefix: '' }, resumed, { fromVersion: back });
+    expect(resumed.got).toEqual([later]);
+  });
+
   it('ends every watcher on closeAll and on close()', () => {
     const hub = new WatchHub();
     const a = sink();
@@ -130,8 +192,11 @@ describe('WatchHub', () => {
     hub.watch({ prefix: '' }, b);
     subA.close();
     expect(a.ended()).toBeUndefined();
+    const last = put('x');
+    hub.publish([last]);
     hub.closeAll(new KvError('KV_ERR_SHUTTING_DOWN', 'bye'));
     expect((b.ended() as KvError).code).toBe('KV_ERR_SHUTTING_DOWN');
+    expect((b.ended() as KvError).details).toEqual({ resumeFromVersion: last.version.toString() });
     expect(hub.size).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { OpenedDataPlane } from '@kverse/data-plane';
-import { isKvError, type Version } from '@kverse/kv-core';
+import { isKvError, type KvError, type Mutation, type Version } from '@kverse/kv-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningConsumer } from '../../src/app.js';
 import { openConsumer, openDataPlane, requireServices, storedVersion } from './cluster.js';
@@ -60,5 +60,53 @@ describe('fault: RabbitMQ restart during writes', () => {
         await new Promise((r) => setTimeout(r, 200));
       expect(await storedVersion(key)).toBe(version);
     }
+  });
+
+  it('ends watches when the change stream is cut, refuses to resume across the hole, and watches again once it is back', async () => {
+    const watch = (fromVersion?: Version) => {
+      const seen: Mutation[] = [];
+      let ended: KvError | undefined;
+      plane.dataPlane.watch(
+        { prefix: `${run}/w/` },
+        { write: (c) => seen.push(c) > 0, end: (err) => (ended = err) },
+        fromVersion === undefined ? {} : { fromVersion },
+      );
+      return { seen, ended: () => ended };
+    };
+    const first = watch();
+    await plane.dataPlane.put(`${run}/w/a`, 'before', { waitAppliedMs: 10_000 });
+    await expect.poll(() => first.seen.length).toBe(1);
+
+    rabbit('stop');
+    await expect.poll(() => first.ended()?.code, { timeout: 10_000 }).toBe('KV_ERR_UNAVAILABLE');
+    const resumeFrom = BigInt(first.ended()!.details!.resumeFromVersion as string);
+    expect(resumeFrom).toBe(first.seen[0]!.version);
+    // While the stream is down a watch cannot promise every change: refused with the documented 503.
+    expect(() => watch()).toThrowError(expect.objectContaining({ code: 'KV_ERR_UNAVAILABLE' }));
+    rabbit();
+    // Once the stream is back the hub accepts watches again, but none resuming from before the hole.
+    await expect
+      .poll(
+        () => {
+          try {
+            return watch(resumeFrom).ended()?.code ?? 'open';
+          } catch (err) {
+            return (err as KvError).code;
+          }
+        },
+        { timeout: 30_000, interval: 200 },
+      )
+      .toBe('KV_ERR_COMPACTED');
+    const again = watch();
+    await expect
+      .poll(
+        async () => {
+          await plane.dataPlane.put(`${run}/w/b`, 'after').catch(() => undefined);
+          return again.seen.length;
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBeGreaterThan(0);
+    expect(again.seen[0]).toMatchObject({ key: `${run}/w/b`, value: 'after' });
   });
 });

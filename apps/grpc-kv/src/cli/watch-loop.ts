@@ -1,6 +1,6 @@
-import { type ServiceError, status } from '@grpc/grpc-js';
+import { type Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import type { WatchResponse__Output } from '../generated/kvstore/WatchResponse.js';
-import { RESUME_VERSION_TRAILER } from '../grpc/grpc-status.js';
+import { RESUME_VERSION_TRAILER, START_VERSION_HEADER } from '../grpc/grpc-status.js';
 import type { KvClient } from './kv-client.js';
 import type { CommandIo } from './output.js';
 
@@ -40,8 +40,11 @@ export async function watchLoop(client: KvClient, options: WatchLoopOptions, io:
     const onAbort = () => stream.cancel();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const outcome = await new Promise<ServiceError | 'done'>((resolve) => {
-      stream.on('metadata', () => {
+      stream.on('metadata', (headers: Metadata) => {
         delay = options.retryMs ?? 200;
+        // Where the watch starts: what to resume from if the stream breaks before any change arrives.
+        const start = headers.get(START_VERSION_HEADER)[0];
+        if (lastVersion === undefined && typeof start === 'string') lastVersion = start;
       });
       stream.on('data', (event: WatchResponse__Output) => {
         lastVersion = event.version;

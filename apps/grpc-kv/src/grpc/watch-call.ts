@@ -3,7 +3,7 @@ import type { DataPlane, WatchFilter, WatchSubscription } from '@kverse/data-pla
 import { KvError, type Mutation } from '@kverse/kv-core';
 import type { WatchRequest__Output } from '../generated/kvstore/WatchRequest.js';
 import type { WatchResponse } from '../generated/kvstore/WatchResponse.js';
-import { toGrpcStatus } from './grpc-status.js';
+import { START_VERSION_HEADER, toGrpcStatus } from './grpc-status.js';
 import type { KvMetrics } from './kv-metrics.js';
 import { isRejected, type RejectedRequest } from './request-guard.js';
 
@@ -21,8 +21,9 @@ export interface OpenWatch {
  * Serves one `Watch` call: registers a data-plane watch whose sink is the call. The call's flow control is the
  * watcher's backpressure: a `write()` that returns false marks the watcher congested until the stream drains, and a
  * watcher that falls too far behind is ended with RESOURCE_EXHAUSTED and the version to resume from. Response headers
- * go out once the watch is registered, so a client that saw them misses nothing applied afterwards. A cancelled or
- * disconnected call frees its watcher at once.
+ * go out once the watch is registered, so a client that saw them misses nothing applied afterwards; they carry the
+ * version the watch starts at, to resume from if the stream breaks before any change. A cancelled or disconnected
+ * call frees its watcher at once.
  */
 export function serveWatch(
   call: WatchCall,
@@ -57,10 +58,14 @@ export function serveWatch(
     if (isRejected(request)) throw new KvError('KV_ERR_INVALID_ARGUMENT', request.rejected);
     const filter: WatchFilter = request.prefix ? { prefix: request.key } : { key: request.key };
     const fromVersion = request.fromVersion === undefined ? undefined : BigInt(request.fromVersion);
-    call.sendMetadata(new Metadata());
     subscription = dataPlane.watch(
       filter,
       {
+        start: (position) => {
+          const headers = new Metadata();
+          headers.set(START_VERSION_HEADER, position.toString());
+          call.sendMetadata(headers);
+        },
         write: (change) => {
           metrics.watchEvents.inc();
           return call.write(encode(change));

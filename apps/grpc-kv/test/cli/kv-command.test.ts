@@ -63,6 +63,31 @@ it('watch reconnects after the server ends the stream and resumes without losing
   }
 });
 
+it('watch resumes from where it started when the stream ends before any change', async () => {
+  const writer = new KvClient({ address: h.server.address });
+  try {
+    const io = captureIo();
+    const watching = buildKvCommand(io).parseAsync(['--addr', h.server.address, 'watch', 'quiet', '--count', '2'], {
+      from: 'user',
+    });
+    await expect.poll(() => h.opened.dataPlane.watchers).toBe(1);
+    h.server.service.endWatches(new KvError('KV_ERR_SHUTTING_DOWN', 'going away'));
+    // Both land before the client reconnects: only resuming from the start version delivers them.
+    await writer.put('quiet', 'one');
+    await writer.put('quiet', 'two');
+    await watching;
+    expect(
+      io
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((l) => /= (\w+) /.exec(l)?.[1]),
+    ).toEqual(['one', 'two']);
+  } finally {
+    writer.close();
+  }
+});
+
 it('puts with a TTL and conditions, deletes at a version, and gets several keys at once', async () => {
   const ttl = (await kv(['put', 'c/ttl', 'soon', '--ttl', '60'])).stdout();
   expect(ttl).toMatch(/^OK version=\d+ applied expires=\d{4}-\d\d-\d\dT[\d:.]+Z\n$/);

@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { apiConfigSpec, buildApi } from '@kverse/api';
 import { createMetricsRegistry, parseConfig } from '@kverse/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ERROR_CODE_TRAILER, RESUME_VERSION_TRAILER } from '../../src/index.js';
+import { ERROR_CODE_TRAILER, RESUME_VERSION_TRAILER, START_VERSION_HEADER } from '../../src/index.js';
 import { call, type Harness, kvClient, seedClient, silentLogger, startHarness } from '../support/harness.js';
 import { collect, stalledWatch } from '../support/watch-client.js';
 
@@ -82,6 +82,21 @@ describe('Watch', () => {
     const two = collect(second);
     await call((cb) => c.Put({ key: 'r', value: 'd' }, cb));
     expect((await two.waitFor(3)).map((e) => e.value)).toEqual(['b', 'c', 'd']);
+  });
+
+  it('tells the client where the watch starts, so a reconnect before any change misses nothing', async () => {
+    const h = await harness();
+    const c = client(h);
+    const before = await call((cb) => c.Put({ key: 'q', value: 'before' }, cb));
+    const first = c.Watch({ key: 'q' });
+    const headers = await collect(first).ready;
+    const [start] = headers.get(START_VERSION_HEADER);
+    expect(BigInt(start as string)).toBeGreaterThanOrEqual(BigInt(before!.version));
+    first.cancel();
+    await call((cb) => c.Put({ key: 'q', value: 'while away' }, cb));
+    const second = c.Watch({ key: 'q', fromVersion: start as string });
+    cleanups.push(() => second.cancel());
+    expect((await collect(second).waitFor(1)).map((e) => e.value)).toEqual(['while away']);
   });
 
   it('answers OUT_OF_RANGE "compacted" when the resume point is no longer retained', async () => {

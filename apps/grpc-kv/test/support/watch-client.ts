@@ -1,11 +1,11 @@
 import { connect, constants } from 'node:http2';
-import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
+import type { ClientReadableStream, Metadata, ServiceError } from '@grpc/grpc-js';
 import type { WatchResponse__Output } from '../../src/generated/kvstore/WatchResponse.js';
 
-/** Collects a Watch stream's events; `ready` resolves once the server registered the watch (response headers). */
+/** Collects a Watch stream's events; `ready` resolves once the server registered the watch (with the response headers). */
 export interface Collected<T> {
   readonly events: T[];
-  readonly ready: Promise<void>;
+  readonly ready: Promise<Metadata>;
   /** Resolves with the error status the stream ended with (or null when it ended cleanly). */
   readonly ended: Promise<ServiceError | null>;
   /** Resolves once `n` events arrived. */
@@ -15,7 +15,7 @@ export interface Collected<T> {
 export function collect<T = WatchResponse__Output>(stream: ClientReadableStream<T>): Collected<T> {
   const events: T[] = [];
   const waiters: Array<{ n: number; resolve: () => void }> = [];
-  const ready = new Promise<void>((resolve) => stream.on('metadata', () => resolve()));
+  const ready = new Promise<Metadata>((resolve) => stream.on('metadata', resolve));
   const ended = new Promise<ServiceError | null>((resolve) => {
     stream.on('error', (err: ServiceError) => resolve(err));
     stream.on('end', () => resolve(null));

@@ -297,8 +297,10 @@ describe('web UI in Chromium', () => {
 
   it('shows the watch reconnecting across an API restart and resumes without missing a change', async () => {
     await open();
-    await search('resume/');
+    // Written before the watch starts, so the watch sees no change before the restart: it resumes from where it
+    // started (the stream's opening id), not from an event.
     await httpPut(server.url, 'resume/a', 'before');
+    await search('resume/');
     await eventually(() => keyButton('resume/a').count()).toBe(1);
     await server.restartApi(async () => {
       await eventually(() => page.getByTestId('watch-state').textContent()).toMatch(/Reconnecting|Disconnected/);

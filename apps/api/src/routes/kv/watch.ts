@@ -5,7 +5,8 @@ import { commonErrors, ErrorBody } from '../../schemas.js';
 
 /**
  * `GET /kv/watch?key=|prefix=&fromVersion=`: a Server-Sent Events stream of changes. Each change is an event
- * named `put` or `delete` whose id is the version (so `Last-Event-ID` resumes after a reconnect) and whose data is
+ * named `put` or `delete` whose id is the version (so `Last-Event-ID` resumes after a reconnect; the stream opens with
+ * an `id` alone, where it starts, so a reconnect resumes even before the first change) and whose data is
  * `{"key","value"?,"version","timestamp","expiresAt"?}` (`expiresAt`: a put with a TTL, ms since the epoch). A watcher that falls behind, or the server shutting down, ends the stream
  * with an `error` event carrying the code and the version to resume from.
  */
@@ -82,6 +83,11 @@ const watchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const subscription = app.kv.watch(
         key !== undefined ? { key } : { prefix: prefix ?? '' },
         {
+          // An id without data sets the client's Last-Event-ID: a reconnect resumes from here even before a change.
+          start: (position) => {
+            head();
+            raw.write(`id: ${position}\n\n`);
+          },
           write: (change: Mutation) => {
             head();
             return raw.write(sseEvent(change));
