@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GROUP, PLURAL, VERSION } from '@kverse/crd';
 import { createLogger, type Logger, parseConfig } from '@kverse/runtime';
 import { parse } from 'yaml';
 import { applyObject, objectPath } from '../../src/apply.js';
@@ -93,6 +94,28 @@ export async function waitFor<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The API path of the KVStores of `namespace`, or of one of them. */
+export function kvStorePath(namespace: string, name = ''): string {
+  return `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}${name ? `/${name}` : ''}`;
+}
+
+/**
+ * Changes part of a KVStore's spec with a JSON merge patch, as `kubectl patch --type merge` does: no read-modify-write,
+ * so it never conflicts with the operator's own writes to the object (a PUT of what was read can, with 409).
+ * Returns the object as patched.
+ */
+export function patchKVStoreSpec<T extends KubeObject = KubeObject>(
+  kube: KubeClients,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+): Promise<T> {
+  return kube.raw.request<T>('PATCH', kvStorePath(namespace, name), {
+    body: { spec },
+    contentType: 'application/merge-patch+json',
+  });
 }
 
 /** Reads an object (as the API server's JSON), or undefined when it does not exist. */

@@ -1,4 +1,3 @@
-import { GROUP, PLURAL, VERSION } from '@kverse/crd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/desired.js';
 import type { KubeClients } from '../../src/kube.js';
@@ -9,6 +8,8 @@ import {
   deleteNamespace,
   ensureCluster,
   installCrd,
+  kvStorePath,
+  patchKVStoreSpec,
   readObject,
   runOperator,
   sample,
@@ -22,7 +23,7 @@ let ns: string;
 const replicas: RunningOperator[] = [];
 const LEASE_SECONDS = 3;
 
-const kvPath = (name = '') => `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}${name ? `/${name}` : ''}`;
+const kvPath = (name = '') => kvStorePath(ns, name);
 type KVStoreObject = KubeObject & { spec: Record<string, unknown>; status?: OperatorStatus };
 
 async function reconciles(op: RunningOperator): Promise<number> {
@@ -75,11 +76,7 @@ describe('leader election', () => {
     const started = Date.now();
     await waitFor('the follower to lead', () => follower.isLeader(), (LEASE_SECONDS + 10) * 1000);
     expect(Date.now() - started).toBeGreaterThanOrEqual((LEASE_SECONDS - 1) * 1000);
-    const kv = await kube.raw.request<KVStoreObject>('GET', kvPath('le'));
-    const spec = kv.spec as { apps?: Record<string, unknown> };
-    await kube.raw.request('PUT', kvPath('le'), {
-      body: { ...kv, spec: { ...spec, apps: { ...spec.apps, api: { autoscaling: { maxReplicas: 4 } } } } },
-    });
+    await patchKVStoreSpec(kube, ns, 'le', { apps: { api: { autoscaling: { maxReplicas: 4 } } } });
     await waitFor('the new leader to apply the change', async () => {
       const hpa = await readObject(kube, 'autoscaling/v2', 'HorizontalPodAutoscaler', ns, 'le-api');
       return (hpa?.spec as { maxReplicas?: number } | undefined)?.maxReplicas === 4;

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KVerseOperatorChart } from '@kverse/cdk8s';
-import { GROUP, PLURAL, VERSION } from '@kverse/crd';
 import { Testing } from 'cdk8s';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyObject } from '../../src/apply.js';
@@ -18,6 +17,8 @@ import {
   installCrd,
   KUBECONFIG,
   kubectl,
+  kvStorePath,
+  patchKVStoreSpec,
   readObject,
   runOperator,
   sample,
@@ -40,7 +41,7 @@ const CLUSTER_SCOPED: Record<string, string> = {
   ClusterRoleBinding: 'clusterrolebindings',
 };
 
-const kvPath = (name = '') => `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}${name ? `/${name}` : ''}`;
+const kvPath = (name = '') => kvStorePath(ns, name);
 
 beforeAll(async () => {
   kube = ensureCluster();
@@ -96,10 +97,7 @@ describe('operator with the chart RBAC', () => {
     const errors = await operator!.registry.getSingleMetric('kverse_operator_reconcile_errors_total')!.get();
     expect(errors.values.reduce((n, v) => n + v.value, 0)).toBe(0);
 
-    const kv = await kube.raw.request<KubeObject & { spec: { apps: Record<string, unknown> } }>('GET', kvPath('least'));
-    await kube.raw.request('PUT', kvPath('least'), {
-      body: { ...kv, spec: { ...kv.spec, apps: { ...kv.spec.apps, chat: { enabled: false } } } },
-    });
+    await patchKVStoreSpec(kube, ns, 'least', { apps: { chat: { enabled: false } } });
     await waitFor('chat pruned', async () => !(await readObject(kube, 'apps/v1', 'Deployment', ns, 'least-chat')));
     const events = await kube.core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=least' });
     expect(events.items.some((e) => e.reason === 'Ready')).toBe(true);

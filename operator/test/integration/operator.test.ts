@@ -1,4 +1,4 @@
-import { GROUP, PLURAL, parseKVStoreSpec, VERSION } from '@kverse/crd';
+import { GROUP, parseKVStoreSpec, VERSION } from '@kverse/crd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteObject } from '../../src/apply.js';
 import { desiredObjects, FIELD_MANAGER, type KubeObject, objectKey } from '../../src/desired.js';
@@ -12,6 +12,8 @@ import {
   ensureCluster,
   installCrd,
   kubectl,
+  kvStorePath,
+  patchKVStoreSpec,
   readObject,
   runOperator,
   sample,
@@ -31,15 +33,12 @@ const NAME = 'small';
 
 type KVStoreObject = KubeObject & { spec: Record<string, unknown>; status?: OperatorStatus };
 
-const kvPath = (name = '') => `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}${name ? `/${name}` : ''}`;
+const kvPath = (name = '') => kvStorePath(ns, name);
 const createKVStore = (body: unknown) => kube.raw.request('POST', kvPath(), { body });
 const deleteKVStore = (name: string) => kube.raw.request('DELETE', kvPath(name));
 const readKVStore = async (name = NAME) => kube.raw.request<KVStoreObject>('GET', kvPath(name));
-const patchSpec = async (spec: Record<string, unknown>, name = NAME) => {
-  const current = await readKVStore(name);
-  await kube.raw.request('PUT', kvPath(name), { body: { ...current, spec: merge(current.spec, spec) } });
-  return (await readKVStore(name)).metadata.generation!;
-};
+const patchSpec = async (spec: Record<string, unknown>, name = NAME) =>
+  (await patchKVStoreSpec(kube, ns, name, spec)).metadata.generation!;
 const condition = (kv: KVStoreObject, type: string) => kv.status?.conditions?.find((c) => c.type === type);
 
 /** Objects (of every managed kind) controlled by the KVStore, live from the API server. */
@@ -315,16 +314,4 @@ describe('KVStore operator on the local control plane', () => {
 async function reconcileCount(): Promise<number> {
   const metric = await operator.registry.getSingleMetric('kverse_operator_reconciles_total')!.get();
   return metric.values.reduce((n, v) => n + v.value, 0);
-}
-
-function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const cur = out[k];
-    out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object'
-        ? merge(cur as Record<string, unknown>, v as Record<string, unknown>)
-        : v;
-  }
-  return out;
 }
