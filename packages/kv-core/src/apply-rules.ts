@@ -70,6 +70,19 @@ export function decideTransaction(
   return { outcome: effective.length > 0 ? 'applied' : 'superseded', effective };
 }
 
+/**
+ * The mutations of a `superseded` write that its key still holds — exactly their stamp: a redelivery of a write that is
+ * in effect. Engines announce them to their listeners again (see {@link KvEngine.onApplied}), so the work that follows
+ * a write (the cache update, the change event) is done even when a crash cut the first delivery's short.
+ */
+export function stillInEffect(write: Write, stateOf: (key: string) => StoredState | undefined): Mutation[] {
+  const mutations = write.op === 'txn' ? write.mutations : [write];
+  return mutations.filter((m) => {
+    const state = stateOf(m.key);
+    return state !== undefined && compareStamps(m, state) === 0;
+  });
+}
+
 /** Whether a put finds its key present (decides `createdAt`): judged at the put's own timestamp, so replay agrees. */
 export function keepsCreatedAt(put: Mutation, state: StoredState | undefined): boolean {
   return isPresent(state, put.timestamp);

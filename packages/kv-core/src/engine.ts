@@ -113,7 +113,10 @@ export interface ListPage {
   readonly nextAfter?: string;
 }
 
-/** Listener for mutations an engine applied, in the order they became durable. */
+/**
+ * Listener for mutations an engine applied, in the order they became durable — and, at least once more, those of a
+ * redelivered write that are still in effect (see {@link KvEngine.onApplied}).
+ */
 export type ChangeListener = (applied: readonly Mutation[]) => void;
 
 /** Read side of an engine. Kept separate so code that only reads cannot write. */
@@ -143,7 +146,12 @@ export interface KvEngine extends KvReader {
    * which deletes each with a delete conditioned on its version).
    */
   listExpired(now: number, limit: number): Promise<KvRecord[]>;
-  /** Registers a listener for applied mutations; returns the function that removes it. */
+  /**
+   * Registers a listener for applied mutations; returns the function that removes it. A redelivered write (its stamp
+   * already stored) changes nothing and is `superseded`, but those of its mutations whose key still holds exactly
+   * their stamp are delivered again: what follows a write's commit (cache update, change event) may have been cut
+   * short by a crash after it, and the redelivery is what brings it about. Listeners must tolerate repeats.
+   */
   onApplied(listener: ChangeListener): () => void;
   /** Removes tombstones of deletes issued before `before` (ms since epoch); returns how many went. */
   purgeTombstones(before: number): Promise<number>;

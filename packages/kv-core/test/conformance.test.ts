@@ -15,6 +15,7 @@ import {
   type ListPage,
   type Mutation,
   type StoredState,
+  stillInEffect,
   validateWrite,
   type Write,
 } from '../src/index.js';
@@ -70,17 +71,16 @@ class MapEngine implements KvEngine {
     const now = Date.now();
     const applied: Mutation[] = [];
     const result = batch.map((w): ApplyOutcome => {
+      let outcome: ApplyOutcome;
+      let effective: readonly Mutation[];
       if (w.op === 'txn') {
-        const { outcome, effective } = decideTransaction(w, (k) => this.stateOf(k), now);
-        for (const m of effective) this.store(m);
-        applied.push(...effective);
-        return outcome;
+        ({ outcome, effective } = decideTransaction(w, (k) => this.stateOf(k), now));
+      } else {
+        outcome = decideMutation(w, this.stateOf(w.key), now);
+        effective = outcome === 'applied' ? [w] : [];
       }
-      const outcome = decideMutation(w, this.stateOf(w.key), now);
-      if (outcome === 'applied') {
-        this.store(w);
-        applied.push(w);
-      }
+      for (const m of effective) this.store(m);
+      applied.push(...(outcome === 'superseded' ? stillInEffect(w, (k) => this.stateOf(k)) : effective));
       return outcome;
     });
     if (applied.length > 0) for (const l of this.listeners) l(applied);

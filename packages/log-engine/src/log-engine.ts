@@ -12,6 +12,7 @@ import {
   type ListOptions,
   type ListPage,
   type Mutation,
+  stillInEffect,
   type Write,
 } from '@kverse/kv-core';
 import { createLogger, type Logger } from '@kverse/runtime';
@@ -228,7 +229,9 @@ export class LogEngine implements KvEngine {
     const applied: Mutation[][] = [];
     const taken: Mutation[] = [];
     const results = group.map(({ batch }) => {
+      // What took effect (logged), and what listeners hear: that, plus what a redelivery finds in effect.
       const mine: Mutation[] = [];
+      const heard: Mutation[] = [];
       const outcomes = batch.map((w): ApplyOutcome => {
         let outcome: ApplyOutcome;
         let effective: readonly Mutation[];
@@ -241,11 +244,14 @@ export class LogEngine implements KvEngine {
         for (const m of effective) {
           entries.set(m.key, entryAfter(m, current(m.key)));
           mine.push(m);
+          heard.push(m);
         }
+        // A redelivery changes nothing, but what it finds in effect is announced again (KvEngine.onApplied).
+        if (outcome === 'superseded') heard.push(...stillInEffect(w, (key) => stateOf(current(key))));
         return outcome;
       });
       taken.push(...mine);
-      applied.push(mine);
+      applied.push(heard);
       return outcomes;
     });
     if (taken.length > 0) {

@@ -6,6 +6,7 @@ import {
   keepsCreatedAt,
   type Mutation,
   type StoredState,
+  stillInEffect,
   type Write,
 } from '@kverse/kv-core';
 
@@ -31,7 +32,10 @@ export interface BatchPlan {
   readonly rows: readonly PlannedRow[];
   /** Per write of the batch, its outcome. */
   readonly outcomes: ApplyOutcome[];
-  /** Per write, the mutations that take effect (in batch order). */
+  /**
+   * Per write, the mutations to announce to listeners (in batch order): those that take effect, and for a redelivery
+   * those still in effect (see `KvEngine.onApplied`).
+   */
   readonly effective: ReadonlyArray<readonly Mutation[]>;
 }
 
@@ -66,7 +70,7 @@ export function planBatch(batch: readonly Write[], prior: ReadonlyMap<string, Pr
       taken = outcome === 'applied' ? [w] : [];
     }
     for (const m of taken) rows.set(m.key, rowAfter(m, state(m.key)));
-    effective.push([...taken]);
+    effective.push(outcome === 'superseded' ? stillInEffect(w, state) : [...taken]);
     return outcome;
   });
   return { rows: [...rows.values()].sort((a, b) => compareKeys(a.key, b.key)), outcomes, effective };

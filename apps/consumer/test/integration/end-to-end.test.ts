@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { DEAD_LETTER_QUEUE, partitionQueue, REASON_HEADER } from '@kverse/amqp-write-path';
+import { AmqpWritePath, DEAD_LETTER_QUEUE, partitionQueue, REASON_HEADER } from '@kverse/amqp-write-path';
 import type { OpenedDataPlane } from '@kverse/data-plane';
-import type { Mutation } from '@kverse/kv-core';
+import { type Mutation, versionFromParts } from '@kverse/kv-core';
+import { createLogger } from '@kverse/runtime';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningConsumer } from '../../src/app.js';
 import { AMQP_URL, openConsumer, openDataPlane, REDIS_URL, requireServices, storedVersion } from './cluster.js';
+
+const silent = createLogger({ name: 'consumer-test', level: 'silent' });
 
 // Two API-side data planes (what two apps/api replicas run) and two consumers share one dataset.
 describe('distributed data plane end to end: API → RabbitMQ → consumer → PostgreSQL', () => {
@@ -76,6 +79,36 @@ describe('distributed data plane end to end: API → RabbitMQ → consumer → P
     const redis = new Redis(REDIS_URL);
     for (const key of keys) expect(await redis.hget(`kverse:kv:${key}`, 'v')).toBe(String(highest.get(key)));
     redis.disconnect();
+  });
+
+  it('finishes what a crash after a commit cut short: the redelivered write updates the cache and reaches watchers', async () => {
+    const key = `${run}/cut-short`;
+    await a().put(key, 'old', { waitAppliedMs: 10_000 });
+    expect((await b().get(key))?.value).toBe('old'); // now cached
+    const seen: Mutation[] = [];
+    const sub = b().watch({ key }, { write: (c) => seen.push(c) > 0, end: () => undefined });
+    // A consumer committed this write, then died before its cache update, its kv.changes message and its ack; the
+    // broker delivers the write again. (Committed here straight into the database, then queued as the API would.)
+    const write: Mutation = {
+      op: 'put',
+      key,
+      value: 'new',
+      version: versionFromParts(Date.now() + 1000, 0),
+      writer: 'cut-short',
+      timestamp: Date.now(),
+    };
+    expect(await planes[0]!.engine.apply([write])).toEqual(['applied']);
+    const writes = new AmqpWritePath({ url: AMQP_URL, logger: silent });
+    try {
+      await writes.ready();
+      await writes.submit(write);
+    } finally {
+      await writes.close();
+    }
+    await expect.poll(() => seen.map((c) => (c.op === 'put' ? c.value : c.op)), { timeout: 10_000 }).toEqual(['new']);
+    expect((await b().get(key))?.value).toBe('new');
+    expect((await a().get(key))?.value).toBe('new');
+    sub.close();
   });
 
   it('dead-letters garbage and wrong-schema messages with the reason, and keeps going', async () => {

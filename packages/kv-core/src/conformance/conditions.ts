@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Mutation, Precondition, Transaction } from '../engine.js';
-import { type ConformanceOptions, del, type EngineFactory, listAll, put, withEngine } from './harness.js';
+import type { Mutation, Precondition } from '../engine.js';
+import { type ConformanceOptions, del, type EngineFactory, listAll, put, txn, withEngine } from './harness.js';
 
 const ifVersion = (version: number): Precondition => ({ version: BigInt(version) });
 const ifAbsent: Precondition = { absent: true };
@@ -12,26 +12,6 @@ function when<M extends Mutation>(m: M, condition: Precondition): M {
 function expiring(m: Mutation, expiresAt: number): Mutation {
   if (m.op !== 'put') throw new Error('only a put expires');
   return { ...m, expiresAt };
-}
-
-function txn(
-  version: number,
-  ops: ReadonlyArray<{ key: string; value?: string }>,
-  compares: Transaction['compares'] = [],
-  writer = 'w1',
-): Transaction {
-  const stamp = { version: BigInt(version), writer, timestamp: 1_700_000_000_000 + version };
-  return {
-    op: 'txn',
-    ...stamp,
-    compares,
-    mutations: ops.map(
-      (o): Mutation =>
-        o.value === undefined
-          ? { op: 'delete', key: o.key, ...stamp }
-          : { op: 'put', key: o.key, value: o.value, ...stamp },
-    ),
-  };
 }
 
 /** Conditional writes, TTL, transactions and bulk reads. */

@@ -1,4 +1,4 @@
-import type { KvEngine, KvRecord, Mutation } from '../engine.js';
+import type { KvEngine, KvRecord, Mutation, Transaction } from '../engine.js';
 import type { Version } from '../hlc.js';
 
 /**
@@ -82,6 +82,27 @@ export function put(key: string, value: string, version: Version | number, s: St
 export function del(key: string, version: Version | number, s: StampInput = {}): Mutation {
   const v = BigInt(version);
   return { op: 'delete', key, version: v, writer: s.writer ?? 'w1', timestamp: s.timestamp ?? T0 + Number(v) };
+}
+
+/** A transaction of puts (`value` given) and deletes, all stamped `version`, applied if every compare holds. */
+export function txn(
+  version: number,
+  ops: ReadonlyArray<{ key: string; value?: string }>,
+  compares: Transaction['compares'] = [],
+  writer = 'w1',
+): Transaction {
+  const stamp = { version: BigInt(version), writer, timestamp: T0 + version };
+  return {
+    op: 'txn',
+    ...stamp,
+    compares,
+    mutations: ops.map(
+      (o): Mutation =>
+        o.value === undefined
+          ? { op: 'delete', key: o.key, ...stamp }
+          : { op: 'put', key: o.key, value: o.value, ...stamp },
+    ),
+  };
 }
 
 /** Every live record, read through `list` pages of `pageSize`. */

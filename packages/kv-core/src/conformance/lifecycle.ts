@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Mutation } from '../engine.js';
-import { type ConformanceOptions, del, type EngineFactory, listAll, put, T0, withEngine } from './harness.js';
+import type { Mutation, Write } from '../engine.js';
+import { type ConformanceOptions, del, type EngineFactory, listAll, put, T0, txn, withEngine } from './harness.js';
 
 /** onApplied, purgeTombstones, durability across close/reopen, concurrency, close. */
 export function describeLifecycle(factory: EngineFactory, options: ConformanceOptions): void {
@@ -22,6 +22,40 @@ export function describeLifecycle(factory: EngineFactory, options: ConformanceOp
         off();
         await engine.apply([put('d', '1', 1)]);
         expect(seen.flat()).toHaveLength(4);
+      }));
+
+    it('delivers again what a redelivery finds in effect (and only that), though it changes nothing', () =>
+      withEngine(factory, async ({ engine }) => {
+        const seen: Mutation[] = [];
+        engine.onApplied((applied) => seen.push(...applied));
+        const hear = async (write: Write) => {
+          seen.length = 0;
+          const outcomes = await engine.apply([write]);
+          return { outcomes, heard: [...seen] };
+        };
+        const p = put('r', 'v', 10);
+        expect(await hear(p)).toEqual({ outcomes: ['applied'], heard: [p] });
+        // Redelivered: nothing changes and the outcome says so, but listeners hear it again (its commit's follow-up
+        // — cache, change event — may have been lost with a crashed consumer).
+        expect(await hear(p)).toEqual({ outcomes: ['superseded'], heard: [p] });
+        await engine.apply([put('r', 'newer', 20)]);
+        expect(await hear(p)).toEqual({ outcomes: ['superseded'], heard: [] });
+
+        const t = txn(30, [
+          { key: 'x', value: '1' },
+          { key: 'y', value: '2' },
+        ]);
+        await engine.apply([t]);
+        await engine.apply([put('y', 'newer', 40)]);
+        expect(await hear(t)).toEqual({ outcomes: ['superseded'], heard: [t.mutations[0]] });
+
+        const d = del('x', 50);
+        await engine.apply([d]);
+        expect(await hear(d)).toEqual({ outcomes: ['superseded'], heard: [d] });
+        expect(await listAll(engine)).toEqual([
+          expect.objectContaining({ key: 'r', value: 'newer' }),
+          expect.objectContaining({ key: 'y', value: 'newer' }),
+        ]);
       }));
 
     it('delivers concurrent applies once each, to every listener', () =>
