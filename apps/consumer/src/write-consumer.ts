@@ -49,11 +49,11 @@ interface Delivery {
 /**
  * Drains the `kv.writes` partition queues into the engine. Per batch: decode and validate every message (poison →
  * dead-letter queue with the reason), apply the rest as one engine batch (one transaction, one multi-row upsert),
- * then — only after the commit — update the cache, publish the outcomes to `kv.changes` (confirmed), and ack. A crash
- * anywhere before the ack redelivers the batch, which the versioned upsert makes harmless; the engine announces the
- * redelivered writes still in effect again, so a cache update or `kv.changes` message the crash cut short happens
- * then. A database outage holds the batch (unacked) and retries with backoff; messages delivered more than
- * `maxAttempts` times are dead-lettered.
+ * then — only after the commit — update the cache, publish the outcomes to `kv.changes` (confirmed), and ack. A
+ * crash anywhere before the ack redelivers the batch, which the versioned upsert makes harmless; the engine
+ * announces the redelivered writes still in effect again, so a cache update or `kv.changes` message the crash cut
+ * short happens then. A database outage holds the batch (unacked) and retries with backoff; messages delivered more
+ * than `maxAttempts` times are dead-lettered.
  */
 export class WriteConsumer {
   private readonly reconnector: Reconnector;

@@ -125,9 +125,10 @@ class Watcher implements WatchSubscription {
  * or from before the hub was fed every change (it started, or its change stream was interrupted) — fails with
  * KV_ERR_COMPACTED, so a client re-reads instead of silently missing what happened meanwhile.
  *
- * Every watch has a position from its start: the highest version published when it starts fresh, its `fromVersion` when it
- * resumes, then the version of each change delivered. Front doors send the start position to the client (`WatchSink.start`:
- * an SSE `id`, a gRPC header), so a watcher that saw no change yet can still resume, and every end but `close()` carries it.
+ * Every watch has a position from its start: the highest version published when it starts fresh, its `fromVersion`
+ * when it resumes, then the version of each change delivered. Front doors send the start position to the client
+ * (`WatchSink.start`: an SSE `id`, a gRPC header), so a watcher that saw no change yet can still resume, and every end
+ * but `close()` carries it.
  *
  * Resume is exact per key (a key's applied versions only grow). Across keys, changes are delivered in the order
  * they were applied, which on the asynchronous path may differ slightly from version order.

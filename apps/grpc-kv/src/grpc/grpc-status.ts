@@ -7,7 +7,7 @@ export const ERROR_CODE_TRAILER = 'kverse-error-code';
 export const RETRY_AFTER_TRAILER = 'retry-after';
 /** Trailer carrying the version a cut-off watcher resumes from (`from_version`). */
 export const RESUME_VERSION_TRAILER = 'kverse-resume-from-version';
-/** Watch response header carrying the version the watch starts at: `from_version` for a reconnect before any change. */
+/** Watch response header: the version the watch starts at, the `from_version` of a reconnect before any event. */
 export const START_VERSION_HEADER = 'kverse-start-version';
 /** Trailer carrying a key's version when a condition on it failed (FAILED_PRECONDITION); absent if it does not exist. */
 export const CURRENT_VERSION_TRAILER = 'kverse-current-version';

@@ -2,7 +2,7 @@ import { connect, constants } from 'node:http2';
 import type { ClientReadableStream, Metadata, ServiceError } from '@grpc/grpc-js';
 import type { WatchResponse__Output } from '../../src/generated/kvstore/WatchResponse.js';
 
-/** Collects a Watch stream's events; `ready` resolves once the server registered the watch (with the response headers). */
+/** Collects a Watch stream's events; `ready` resolves with the response headers once the server registered it. */
 export interface Collected<T> {
   readonly events: T[];
   readonly ready: Promise<Metadata>;
