@@ -36,9 +36,6 @@ export class AmqpChangeSource {
       logger: this.logger,
       setup: async (connection) => {
         const channel = await connection.createChannel();
-        // A channel closed on its own (its queue deleted, say) would leave the connection up and deliver nothing:
-        // dropping the connection reconnects and reports the hole.
-        channel.on('close', () => void connection.close().catch(() => undefined));
         await declareChangeTopology(channel);
         const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
         await channel.bindQueue(queue, CHANGES_EXCHANGE, '');
