@@ -43,7 +43,7 @@ export function conditionHolds(condition: Precondition, state: StoredState | und
  * The outcome of applying `m` to a key in `state` at `now`. A key that already holds exactly this stamp holds this
  * write (a redelivery), which is `superseded` before any condition is looked at — the first delivery decided.
  */
-export function decideMutation(m: Mutation, state: StoredState | undefined, now: number): ApplyOutcome {
+function decideMutation(m: Mutation, state: StoredState | undefined, now: number): ApplyOutcome {
   if (state !== undefined && compareStamps(m, state) === 0) return 'superseded';
   if (m.condition !== undefined && !conditionHolds(m.condition, state, now)) return 'failed';
   return isNewer(m, state) ? 'applied' : 'superseded';
@@ -54,7 +54,7 @@ export function decideMutation(m: Mutation, state: StoredState | undefined, now:
  * already holds was applied before (redelivery): `superseded`. Otherwise every compare must hold, then each mutation
  * takes effect if its stamp is newer than its key's.
  */
-export function decideTransaction(
+function decideTransaction(
   txn: Transaction,
   stateOf: (key: string) => StoredState | undefined,
   now: number,
@@ -70,13 +70,39 @@ export function decideTransaction(
   return { outcome: effective.length > 0 ? 'applied' : 'superseded', effective };
 }
 
-/**
- * The mutations of a `superseded` write that its key still holds — exactly their stamp: a redelivery of a write that is
- * in effect. Engines announce them to their listeners again (see {@link KvEngine.onApplied}), so the work that follows
- * a write (the cache update, the change event) is done even when a crash cut the first delivery's short.
- */
-export function stillInEffect(write: Write, stateOf: (key: string) => StoredState | undefined): Mutation[] {
-  const mutations = write.op === 'txn' ? write.mutations : [write];
+/** What applying one write decides: see {@link decideWrite}. */
+export interface WriteDecision {
+  readonly outcome: ApplyOutcome;
+  /** The mutations that take effect: what the engine stores. */
+  readonly effective: readonly Mutation[];
+  /**
+   * What the engine's listeners hear (see {@link KvEngine.onApplied}): the effective mutations, or for a redelivery
+   * of a write still in effect, those of its mutations whose key holds exactly their stamp — so the work that follows a
+   * write (the cache update, the change event) is done even when a crash cut the first delivery's short.
+   */
+  readonly announced: readonly Mutation[];
+}
+
+/** The decision on one write of a batch against the stored state, the same in every engine. */
+export function decideWrite(
+  write: Write,
+  stateOf: (key: string) => StoredState | undefined,
+  now: number,
+): WriteDecision {
+  if (write.op === 'txn') {
+    const { outcome, effective } = decideTransaction(write, stateOf, now);
+    return {
+      outcome,
+      effective,
+      announced: outcome === 'superseded' ? stillInEffect(write.mutations, stateOf) : effective,
+    };
+  }
+  const outcome = decideMutation(write, stateOf(write.key), now);
+  const effective = outcome === 'applied' ? [write] : [];
+  return { outcome, effective, announced: outcome === 'superseded' ? stillInEffect([write], stateOf) : effective };
+}
+
+function stillInEffect(mutations: readonly Mutation[], stateOf: (key: string) => StoredState | undefined): Mutation[] {
   return mutations.filter((m) => {
     const state = stateOf(m.key);
     return state !== undefined && compareStamps(m, state) === 0;

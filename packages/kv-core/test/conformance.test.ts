@@ -4,8 +4,7 @@ import {
   type ChangeListener,
   compareKeys,
   DEFAULT_LIMITS,
-  decideMutation,
-  decideTransaction,
+  decideWrite,
   isPresent,
   type KvEngine,
   KvError,
@@ -15,7 +14,6 @@ import {
   type ListPage,
   type Mutation,
   type StoredState,
-  stillInEffect,
   validateWrite,
   type Write,
 } from '../src/index.js';
@@ -71,16 +69,9 @@ class MapEngine implements KvEngine {
     const now = Date.now();
     const applied: Mutation[] = [];
     const result = batch.map((w): ApplyOutcome => {
-      let outcome: ApplyOutcome;
-      let effective: readonly Mutation[];
-      if (w.op === 'txn') {
-        ({ outcome, effective } = decideTransaction(w, (k) => this.stateOf(k), now));
-      } else {
-        outcome = decideMutation(w, this.stateOf(w.key), now);
-        effective = outcome === 'applied' ? [w] : [];
-      }
+      const { outcome, effective, announced } = decideWrite(w, (k) => this.stateOf(k), now);
       for (const m of effective) this.store(m);
-      applied.push(...(outcome === 'superseded' ? stillInEffect(w, (k) => this.stateOf(k)) : effective));
+      applied.push(...announced);
       return outcome;
     });
     if (applied.length > 0) for (const l of this.listeners) l(applied);

@@ -3,8 +3,7 @@ import {
   type ApplyOutcome,
   type ChangeListener,
   DEFAULT_LIMITS,
-  decideMutation,
-  decideTransaction,
+  decideWrite,
   type KvEngine,
   KvError,
   type KvLimits,
@@ -12,7 +11,6 @@ import {
   type ListOptions,
   type ListPage,
   type Mutation,
-  stillInEffect,
   type Write,
 } from '@kverse/kv-core';
 import { createLogger, type Logger } from '@kverse/runtime';
@@ -233,21 +231,12 @@ export class LogEngine implements KvEngine {
       const mine: Mutation[] = [];
       const heard: Mutation[] = [];
       const outcomes = batch.map((w): ApplyOutcome => {
-        let outcome: ApplyOutcome;
-        let effective: readonly Mutation[];
-        if (w.op === 'txn') {
-          ({ outcome, effective } = decideTransaction(w, (key) => stateOf(current(key)), now));
-        } else {
-          outcome = decideMutation(w, stateOf(current(w.key)), now);
-          effective = outcome === 'applied' ? [w] : [];
-        }
+        const { outcome, effective, announced } = decideWrite(w, (key) => stateOf(current(key)), now);
         for (const m of effective) {
           entries.set(m.key, entryAfter(m, current(m.key)));
           mine.push(m);
-          heard.push(m);
         }
-        // A redelivery changes nothing, but what it finds in effect is announced again (KvEngine.onApplied).
-        if (outcome === 'superseded') heard.push(...stillInEffect(w, (key) => stateOf(current(key))));
+        heard.push(...announced);
         return outcome;
       });
       taken.push(...mine);

@@ -1,12 +1,10 @@
 import {
   type ApplyOutcome,
   compareKeys,
-  decideMutation,
-  decideTransaction,
+  decideWrite,
   keepsCreatedAt,
   type Mutation,
   type StoredState,
-  stillInEffect,
   type Write,
 } from '@kverse/kv-core';
 
@@ -32,11 +30,8 @@ export interface BatchPlan {
   readonly rows: readonly PlannedRow[];
   /** Per write of the batch, its outcome. */
   readonly outcomes: ApplyOutcome[];
-  /**
-   * Per write, the mutations to announce to listeners (in batch order): those that take effect, and for a redelivery
-   * those still in effect (see `KvEngine.onApplied`).
-   */
-  readonly effective: ReadonlyArray<readonly Mutation[]>;
+  /** Per write, the mutations its listeners hear (in batch order; see `WriteDecision.announced`). */
+  readonly announced: ReadonlyArray<readonly Mutation[]>;
 }
 
 /**
@@ -59,21 +54,14 @@ export function planBatch(batch: readonly Write[], prior: ReadonlyMap<string, Pr
           createdAt: row.createdAt,
         };
   };
-  const effective: Mutation[][] = [];
+  const announced: Array<readonly Mutation[]> = [];
   const outcomes = batch.map((w): ApplyOutcome => {
-    let outcome: ApplyOutcome;
-    let taken: readonly Mutation[];
-    if (w.op === 'txn') {
-      ({ outcome, effective: taken } = decideTransaction(w, state, now));
-    } else {
-      outcome = decideMutation(w, state(w.key), now);
-      taken = outcome === 'applied' ? [w] : [];
-    }
-    for (const m of taken) rows.set(m.key, rowAfter(m, state(m.key)));
-    effective.push(outcome === 'superseded' ? stillInEffect(w, state) : [...taken]);
-    return outcome;
+    const decision = decideWrite(w, state, now);
+    for (const m of decision.effective) rows.set(m.key, rowAfter(m, state(m.key)));
+    announced.push(decision.announced);
+    return decision.outcome;
   });
-  return { rows: [...rows.values()].sort((a, b) => compareKeys(a.key, b.key)), outcomes, effective };
+  return { rows: [...rows.values()].sort((a, b) => compareKeys(a.key, b.key)), outcomes, announced };
 }
 
 function rowAfter(m: Mutation, cur: PriorRow | undefined): PlannedRow {

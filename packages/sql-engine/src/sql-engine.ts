@@ -184,14 +184,14 @@ export class SqlEngine implements KvEngine {
     this.assertOpen();
     if (batch.length === 0) return [];
     for (const w of batch) validateWrite(w, this.limits);
-    const { outcomes, effective } = await inSpan(
+    const { outcomes, announced } = await inSpan(
       tracer,
       KV_SPANS.dbApply,
       SpanKind.CLIENT,
       () => dbAttributes(batch),
       () => withRetry(() => this.applyOnce(batch)),
     );
-    const applied = effective.flat();
+    const applied = announced.flat();
     if (applied.length > 0) {
       for (const listener of this.listeners) {
         try {
@@ -244,7 +244,7 @@ export class SqlEngine implements KvEngine {
    */
   private async applyOnce(
     batch: readonly Write[],
-  ): Promise<{ outcomes: ApplyOutcome[]; effective: ReadonlyArray<readonly Mutation[]> }> {
+  ): Promise<{ outcomes: ApplyOutcome[]; announced: ReadonlyArray<readonly Mutation[]> }> {
     const client = await this.pool.connect();
     let broken = false;
     try {
@@ -273,7 +273,7 @@ export class SqlEngine implements KvEngine {
         statements.push(this.upsertStatement(plan.rows.slice(i, i + this.maxRows)));
       }
       await client.query([...statements, 'COMMIT'].join(';\n'));
-      return { outcomes: plan.outcomes, effective: plan.effective };
+      return { outcomes: plan.outcomes, announced: plan.announced };
     } catch (err) {
       broken = true;
       await client.query('ROLLBACK').catch(() => undefined);
