@@ -211,7 +211,7 @@ export class WatchHub {
    */
   interrupt(reason: KvError): void {
     this.suspended = reason;
-    for (const w of [...this.watchers]) w.endWith(reason);
+    this.closeAll(reason);
   }
 
   /**

@@ -15,7 +15,8 @@ export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://kverse:kvers
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const logger = createLogger({ name: 'consumer-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+/** The tests' logger: silent unless TEST_LOG_LEVEL says otherwise. */
+export const logger = createLogger({ name: 'consumer-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** Fails (never skips) naming the service that does not answer. */
 export async function requireServices(): Promise<void> {

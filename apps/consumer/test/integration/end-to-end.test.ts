@@ -2,14 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { AmqpWritePath, DEAD_LETTER_QUEUE, partitionQueue, REASON_HEADER } from '@kverse/amqp-write-path';
 import type { OpenedDataPlane } from '@kverse/data-plane';
 import { type Mutation, versionFromParts } from '@kverse/kv-core';
-import { createLogger } from '@kverse/runtime';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningConsumer } from '../../src/app.js';
-import { AMQP_URL, openConsumer, openDataPlane, REDIS_URL, requireServices, storedVersion } from './cluster.js';
-
-const silent = createLogger({ name: 'consumer-test', level: 'silent' });
+import { AMQP_URL, logger, openConsumer, openDataPlane, REDIS_URL, requireServices, storedVersion } from './cluster.js';
 
 // Two API-side data planes (what two apps/api replicas run) and two consumers share one dataset.
 describe('distributed data plane end to end: API → RabbitMQ → consumer → PostgreSQL', () => {
@@ -98,7 +95,7 @@ describe('distributed data plane end to end: API → RabbitMQ → consumer → P
       timestamp: Date.now(),
     };
     expect(await planes[0]!.engine.apply([write])).toEqual(['applied']);
-    const writes = new AmqpWritePath({ url: AMQP_URL, logger: silent });
+    const writes = new AmqpWritePath({ url: AMQP_URL, logger });
     try {
       await writes.ready();
       await writes.submit(write);

@@ -40,14 +40,28 @@ it('populates generated keys with a rate summary', async () => {
   expect((await kv(['ls', 'gen:', '--keys-only'])).stdout().split('\n').length - 1).toBe(200);
 });
 
+/** Runs `watch <key> --count <count>` and resolves once the server has registered its watch. */
+async function startWatch(key: string, count: number) {
+  const io = captureIo();
+  const watching = buildKvCommand(io).parseAsync(['--addr', h.server.address, 'watch', key, '--count', String(count)], {
+    from: 'user',
+  });
+  await expect.poll(() => h.opened.dataPlane.watchers).toBe(1);
+  return { io, watching };
+}
+
+/** The values of the events a watch printed, in order. */
+const printedValues = (io: ReturnType<typeof captureIo>) =>
+  io
+    .stdout()
+    .trim()
+    .split('\n')
+    .map((l) => /= (\w+) /.exec(l)?.[1]);
+
 it('watch reconnects after the server ends the stream and resumes without losing events', async () => {
   const writer = new KvClient({ address: h.server.address });
   try {
-    const io = captureIo();
-    const watching = buildKvCommand(io).parseAsync(['--addr', h.server.address, 'watch', 'w', '--count', '3'], {
-      from: 'user',
-    });
-    await expect.poll(() => h.opened.dataPlane.watchers).toBe(1);
+    const { io, watching } = await startWatch('w', 3);
     await writer.put('w', 'first');
     await expect.poll(() => io.stdout()).toMatch(/first/);
     // The server drops every watch (as on a restart); two writes land while the client is away.
@@ -55,8 +69,7 @@ it('watch reconnects after the server ends the stream and resumes without losing
     await writer.put('w', 'second');
     await writer.put('w', 'third');
     await watching;
-    const lines = io.stdout().trim().split('\n');
-    expect(lines.map((l) => /= (\w+) /.exec(l)?.[1])).toEqual(['first', 'second', 'third']);
+    expect(printedValues(io)).toEqual(['first', 'second', 'third']);
     expect(io.stderr()).toMatch(/going away; reconnecting/);
   } finally {
     writer.close();
@@ -66,23 +79,13 @@ it('watch reconnects after the server ends the stream and resumes without losing
 it('watch resumes from where it started when the stream ends before any change', async () => {
   const writer = new KvClient({ address: h.server.address });
   try {
-    const io = captureIo();
-    const watching = buildKvCommand(io).parseAsync(['--addr', h.server.address, 'watch', 'quiet', '--count', '2'], {
-      from: 'user',
-    });
-    await expect.poll(() => h.opened.dataPlane.watchers).toBe(1);
+    const { io, watching } = await startWatch('quiet', 2);
     h.server.service.endWatches(new KvError('KV_ERR_SHUTTING_DOWN', 'going away'));
     // Both land before the client reconnects: only resuming from the start version delivers them.
     await writer.put('quiet', 'one');
     await writer.put('quiet', 'two');
     await watching;
-    expect(
-      io
-        .stdout()
-        .trim()
-        .split('\n')
-        .map((l) => /= (\w+) /.exec(l)?.[1]),
-    ).toEqual(['one', 'two']);
+    expect(printedValues(io)).toEqual(['one', 'two']);
   } finally {
     writer.close();
   }
