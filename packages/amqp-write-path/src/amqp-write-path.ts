@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { KvError, type Write } from '@kverse/kv-core';
+import { KvError, primaryKeyOf, type Write } from '@kverse/kv-core';
 import type { Logger } from '@kverse/runtime';
 import type { ConfirmChannel, Message } from 'amqplib';
 import { encodeWrite } from './messages.js';
@@ -75,7 +75,7 @@ export class AmqpWritePath {
     if (!channel) return Promise.reject(this.unavailable('the write queue (RabbitMQ) is unreachable'));
     const id = randomUUID();
     // A transaction goes with its first key: its compares and versions, not queue order, decide its outcome.
-    const partition = String(partitionOf(routingKeyOf(write), this.partitions));
+    const partition = String(partitionOf(primaryKeyOf(write), this.partitions));
     const traced = tracePublish(write, WRITES_EXCHANGE, partition, id);
     return new Promise((resolve, reject) => {
       let done = false;
@@ -145,8 +145,4 @@ export class AmqpWritePath {
   private unavailable(message: string): KvError {
     return new KvError('KV_ERR_UNAVAILABLE', message, { retryAfterSeconds: this.options.retryAfterSeconds ?? 2 });
   }
-}
-
-function routingKeyOf(write: Write): string {
-  return write.op === 'txn' ? (write.mutations[0]?.key ?? '') : write.key;
 }

@@ -1,4 +1,4 @@
-import type { Write } from '@kverse/kv-core';
+import { primaryKeyOf, type Write } from '@kverse/kv-core';
 import { injectContext, KV_ATTRS, KV_SPANS, kvTracer, type MessageHeaders } from '@kverse/telemetry';
 import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 
@@ -7,7 +7,7 @@ const tracer = kvTracer('@kverse/amqp-write-path');
 /** The attributes a span about one write carries (key, operation, version). */
 export function writeAttributes(write: Write): Record<string, string> {
   return {
-    [KV_ATTRS.key]: write.op === 'txn' ? (write.mutations[0]?.key ?? '') : write.key,
+    [KV_ATTRS.key]: primaryKeyOf(write),
     [KV_ATTRS.op]: write.op,
     [KV_ATTRS.version]: String(write.version),
   };

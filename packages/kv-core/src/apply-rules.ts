@@ -114,6 +114,32 @@ export function keepsCreatedAt(put: Mutation, state: StoredState | undefined): b
   return isPresent(state, put.timestamp);
 }
 
+/** The key a write is filed under: its key, or a transaction's first mutation's (which also routes it). */
+export function primaryKeyOf(write: Write): string {
+  return write.op === 'txn' ? (write.mutations[0]?.key ?? '') : write.key;
+}
+
+/**
+ * A write's identity: its stamp and the key it is filed under. A writer never mints a version twice, so the stamp
+ * alone identifies a write; the key keeps two writers misconfigured with one id from being taken for each other.
+ */
+export function writeId(write: Write): string {
+  return `${write.version} ${write.writer} ${primaryKeyOf(write)}`;
+}
+
+/**
+ * Whether an engine fed by an at-least-once queue must remember that `write` failed, so a redelivery of it fails
+ * again (see `ConformanceOptions.remembersFailedWrites`): it carries a client's condition — a precondition or a
+ * transaction's compares — which may hold by the time of a redelivery (`If-None-Match: *` once the key is deleted)
+ * although its client was told it failed. The expiry sweep's deletes (`expiredVersion`) are left out: their condition
+ * cannot go from failing to holding for a reason that makes the delete wrong, no client waits for them, and every
+ * consumer's sweep loses such races as a matter of course.
+ */
+export function remembersFailure(write: Write): boolean {
+  if (write.op === 'txn') return write.compares.length > 0;
+  return write.condition !== undefined && !('expiredVersion' in write.condition);
+}
+
 /** The keys a write touches (a transaction: its mutations' keys, then keys only compared). */
 export function keysOf(write: Write): string[] {
   if (write.op !== 'txn') return [write.key];

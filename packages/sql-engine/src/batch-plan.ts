@@ -4,8 +4,10 @@ import {
   decideWrite,
   keepsCreatedAt,
   type Mutation,
+  remembersFailure,
   type StoredState,
   type Write,
+  writeId,
 } from '@kverse/kv-core';
 
 /** A key's stored row as far as applying writes is concerned. */
@@ -32,6 +34,11 @@ export interface BatchPlan {
   readonly outcomes: ApplyOutcome[];
   /** Per write, the mutations its listeners hear (in batch order; see `WriteDecision.announced`). */
   readonly announced: ReadonlyArray<readonly Mutation[]>;
+  /**
+   * The writes of the batch that failed for the first time and must stay failed (`remembersFailure`): recorded, so a
+   * redelivery of one fails again.
+   */
+  readonly newlyFailed: readonly Write[];
 }
 
 /**
@@ -39,8 +46,18 @@ export interface BatchPlan {
  * rules of `@kverse/kv-core` (conditions against the state at that point, newest stamp wins, transactions all or
  * nothing). Each key is left with one row — its final state — so the batch becomes one multi-row upsert with no key
  * twice (which `ON CONFLICT DO UPDATE` forbids).
+ *
+ * `failedBefore` holds the ids (`writeId`) of writes already decided `failed` (a redelivery: the consumer that applied the
+ * batch died before acknowledging it). They fail again without being decided afresh: a condition that did not hold
+ * may hold now (`If-None-Match: *` once the key is deleted), and a write its client was told had failed must never
+ * take effect later.
  */
-export function planBatch(batch: readonly Write[], prior: ReadonlyMap<string, PriorRow>, now: number): BatchPlan {
+export function planBatch(
+  batch: readonly Write[],
+  prior: ReadonlyMap<string, PriorRow>,
+  now: number,
+  failedBefore: ReadonlySet<string> = new Set(),
+): BatchPlan {
   const rows = new Map<string, PlannedRow>();
   const state = (key: string): PriorRow | undefined => {
     const row = rows.get(key);
@@ -55,13 +72,25 @@ export function planBatch(batch: readonly Write[], prior: ReadonlyMap<string, Pr
         };
   };
   const announced: Array<readonly Mutation[]> = [];
+  const newlyFailed: Write[] = [];
+  const failed = new Set(failedBefore);
   const outcomes = batch.map((w): ApplyOutcome => {
+    const remembered = remembersFailure(w);
+    const id = remembered ? writeId(w) : '';
+    if (remembered && failed.has(id)) {
+      announced.push([]);
+      return 'failed';
+    }
     const decision = decideWrite(w, state, now);
     for (const m of decision.effective) rows.set(m.key, rowAfter(m, state(m.key)));
     announced.push(decision.announced);
+    if (decision.outcome === 'failed' && remembered) {
+      newlyFailed.push(w);
+      failed.add(id);
+    }
     return decision.outcome;
   });
-  return { rows: [...rows.values()].sort((a, b) => compareKeys(a.key, b.key)), outcomes, announced };
+  return { rows: [...rows.values()].sort((a, b) => compareKeys(a.key, b.key)), outcomes, announced, newlyFailed };
 }
 
 function rowAfter(m: Mutation, cur: PriorRow | undefined): PlannedRow {

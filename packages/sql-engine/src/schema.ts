@@ -58,6 +58,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS kv_expiry ON ${s}.kv (expires_at) WHERE expires_at IS NOT NULL AND NOT deleted`,
     ],
   },
+  {
+    id: 4,
+    name: 'kv_failed_writes',
+    // Writes whose condition did not hold, by stamp and key: a redelivery of one fails again (see SqlEngine).
+    statements: (s) => [
+      `CREATE TABLE IF NOT EXISTS ${s}.kv_failed_writes (
+        version INT8 NOT NULL,
+        writer BYTEA NOT NULL,
+        key BYTEA NOT NULL,
+        failed_at INT8 NOT NULL,
+        PRIMARY KEY (version, writer, key)
+      )`,
+      `CREATE INDEX IF NOT EXISTS kv_failed_writes_age ON ${s}.kv_failed_writes (failed_at)`,
+    ],
+  },
 ];
 
 /** Quotes an SQL identifier (schema name). */

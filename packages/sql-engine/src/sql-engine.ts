@@ -10,6 +10,8 @@ import {
   type ListOptions,
   type ListPage,
   type Mutation,
+  primaryKeyOf,
+  remembersFailure,
   validateWrite,
   type Write,
 } from '@kverse/kv-core';
@@ -54,6 +56,14 @@ const present = (param: number): string => `NOT deleted AND (expires_at IS NULL 
 const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
 
 /**
+ * How long a failed conditional write is remembered (see `kv_failed_writes`): longer than any redelivery waits — a
+ * message a consumer took is redelivered once that consumer's channel closes, or when every consumer comes back.
+ */
+export const FAILED_WRITE_RETENTION_MS = 7 * 24 * 3600_000;
+/** Each engine prunes remembered failures older than the retention at most this often, with a batch that adds some. */
+const FAILED_WRITE_PRUNE_INTERVAL_MS = 60_000;
+
+/**
  * The SQL storage engine (PostgreSQL locally, CockroachDB in the cluster), implementing {@link KvEngine} over `pg`.
  *
  * `apply` runs one SERIALIZABLE transaction: it locks the batch's existing rows (`SELECT … FOR UPDATE`), folds the
@@ -62,13 +72,18 @@ const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
  * transactions with 40001, which is retried) — and writes every changed key with
  * ONE multi-row `INSERT … ON CONFLICT (key) DO UPDATE … WHERE (kv.version, kv.writer) < (excluded.version,
  * excluded.writer)` (several past `maxRowsPerStatement`). The WHERE guard makes the upsert safe on its own — a
- * redelivered or late older write never replaces a newer one. The whole transaction is two round trips (see
- * `applyOnce`). SQLSTATE 40001 is retried with backoff and jitter; an unreachable database is KV_ERR_UNAVAILABLE.
+ * redelivered or late older write never replaces a newer one. A conditional write that fails is recorded by its stamp
+ * and key in `kv_failed_writes` in the same transaction, so a redelivery of it (a consumer that died between its commit and
+ * its acknowledgement) fails again instead of being decided afresh: what a client was told failed never takes effect
+ * later. The whole transaction is two round trips (see `applyOnce`). SQLSTATE 40001 is retried with backoff and
+ * jitter; an unreachable database is KV_ERR_UNAVAILABLE.
  */
 export class SqlEngine implements KvEngine {
   private readonly listeners = new Set<ChangeListener>();
   private readonly table: string;
+  private readonly failedTable: string;
   private readonly maxRows: number;
+  private lastFailedPrune = 0;
   private closed = false;
 
   private constructor(
@@ -79,6 +94,7 @@ export class SqlEngine implements KvEngine {
     private readonly limits: KvLimits,
   ) {
     this.table = `${quoteIdent(schema)}.kv`;
+    this.failedTable = `${quoteIdent(schema)}.kv_failed_writes`;
     this.maxRows = maxRows;
   }
 
@@ -237,7 +253,8 @@ export class SqlEngine implements KvEngine {
 
   /**
    * One attempt at a batch, in two round trips to the database: `BEGIN` with the `SELECT … FOR UPDATE` of the batch's
-   * rows, then every upsert statement with the `COMMIT`. Each pair travels as one simple-protocol message (node-postgres
+   * rows (and, when the batch holds conditional writes, the lookup of those already failed), then every upsert
+   * statement (and the record of new failures) with the `COMMIT`. Each pair travels as one simple-protocol message (node-postgres
    * sends a query only after the previous one's answer, so four statements would be four round trips, each a socket
    * write and a wake-up of the database on both sides); the data is therefore inline, as literals built only from
    * hex and decimal digits (`literals.ts`).
@@ -249,11 +266,16 @@ export class SqlEngine implements KvEngine {
     let broken = false;
     try {
       const keys = [...new Set(batch.flatMap(keysOf))].map((k) => bytesLiteral(utf8(k)));
-      const [, prior] = (await client.query(
+      const conditional = batch.filter(remembersFailure);
+      const [, prior, failed] = (await client.query(
         `BEGIN TRANSACTION ISOLATION LEVEL SERIALIZABLE;
          SELECT key, version, writer, deleted, created_at, expires_at FROM ${this.table}
-         WHERE key IN (${keys.join(', ')}) FOR UPDATE`,
-      )) as unknown as [pg.QueryResult, pg.QueryResult<PriorRowData>];
+         WHERE key IN (${keys.join(', ')}) FOR UPDATE` +
+          (conditional.length === 0
+            ? ''
+            : `;\nSELECT version, writer, key FROM ${this.failedTable}
+               WHERE (version, writer, key) IN (${conditional.map((w) => `(${idLiterals(w)})`).join(', ')})`),
+      )) as unknown as [pg.QueryResult, pg.QueryResult<PriorRowData>, pg.QueryResult<FailedRowData> | undefined];
       const priorRows = new Map<string, PriorRow>(
         prior.rows.map((r) => [
           r.key.toString('utf8'),
@@ -267,10 +289,25 @@ export class SqlEngine implements KvEngine {
         ]),
       );
       // The rows are locked, so the plan is exactly what the upsert does; its WHERE guard is a second line of defence.
-      const plan = planBatch(batch, priorRows, Date.now());
+      const failedBefore = new Set((failed?.rows ?? []).map(failedRowId));
+      const now = Date.now();
+      const plan = planBatch(batch, priorRows, now, failedBefore);
       const statements: string[] = [];
       for (let i = 0; i < plan.rows.length; i += this.maxRows) {
         statements.push(this.upsertStatement(plan.rows.slice(i, i + this.maxRows)));
+      }
+      if (plan.newlyFailed.length > 0) {
+        statements.push(
+          `INSERT INTO ${this.failedTable} (version, writer, key, failed_at)
+           VALUES ${plan.newlyFailed.map((w) => `(${idLiterals(w)}, ${int8Literal(now)})`).join(', ')}
+           ON CONFLICT (version, writer, key) DO NOTHING`,
+        );
+        if (now - this.lastFailedPrune >= FAILED_WRITE_PRUNE_INTERVAL_MS) {
+          this.lastFailedPrune = now;
+          statements.push(
+            `DELETE FROM ${this.failedTable} WHERE failed_at < ${int8Literal(now - FAILED_WRITE_RETENTION_MS)}`,
+          );
+        }
       }
       await client.query([...statements, 'COMMIT'].join(';\n'));
       return { outcomes: plan.outcomes, announced: plan.announced };
@@ -299,6 +336,19 @@ export class SqlEngine implements KvEngine {
        WHERE (kv.version, kv.writer) < (excluded.version, excluded.writer)`;
   }
 }
+
+interface FailedRowData {
+  version: string;
+  writer: Buffer;
+  key: Buffer;
+}
+
+/** A write's `version, writer, key` as SQL literals: its row in `kv_failed_writes`. */
+const idLiterals = (w: Write): string =>
+  `${int8Literal(w.version)}, ${bytesLiteral(utf8(w.writer))}, ${bytesLiteral(utf8(primaryKeyOf(w)))}`;
+
+/** The `writeId` of a row of `kv_failed_writes`. */
+const failedRowId = (r: FailedRowData): string => `${r.version} ${r.writer.toString('utf8')} ${r.key.toString('utf8')}`;
 
 interface PriorRowData {
   key: Buffer;

@@ -132,7 +132,7 @@ export function describeConditions(factory: EngineFactory, options: ConformanceO
         expect(await engine.apply([when(del('c', 13), { expiredVersion: 9n })])).toEqual(['failed']);
         const deletes: string[] = [];
         const off = engine.onApplied((changes) => deletes.push(...changes.map((c) => `${c.op} ${c.key}`)));
-        expect(await engine.apply([when(del('c', 13), { expiredVersion: 10n })])).toEqual(['applied']);
+        expect(await engine.apply([when(del('c', 15), { expiredVersion: 10n })])).toEqual(['applied']);
         off();
         expect(deletes).toEqual(['delete c']);
         expect(await engine.listExpired(Date.now(), 10)).toEqual([expect.objectContaining({ key: 'a' })]);

@@ -19,6 +19,11 @@ export interface ConformanceOptions {
   readonly propertyRuns?: number;
   /** Timeout of the slower tests (property, concurrency), ms. @default 120000 */
   readonly slowTimeoutMs?: number;
+  /**
+   * The engine remembers the writes it decided `failed` (by `writeId`) and fails them again when they are applied
+   * again, as an engine fed by an at-least-once queue must (the SQL engine). @default false
+   */
+  readonly remembersFailedWrites?: boolean;
 }
 
 /** An engine under test plus the ability to close it and open the same storage again. */

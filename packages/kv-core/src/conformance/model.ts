@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { remembersFailure, writeId } from '../apply-rules.js';
 import type { ApplyOutcome, KvEngine, KvRecord, Mutation, Precondition, Transaction, Write } from '../engine.js';
 import { compareStamps } from '../hlc.js';
 import { compareKeys } from '../keys.js';
@@ -19,9 +20,21 @@ interface ModelEntry {
 
 class Model {
   private readonly entries = new Map<string, ModelEntry>();
+  /** With `remembersFailedWrites`: the writes decided `failed`, which fail again whenever they are applied again. */
+  private readonly failed: Set<string> | undefined;
+
+  constructor(remembersFailedWrites: boolean) {
+    this.failed = remembersFailedWrites ? new Set() : undefined;
+  }
 
   apply(batch: readonly Write[]): ApplyOutcome[] {
-    return batch.map((w) => (w.op === 'txn' ? this.transact(w) : this.applyOne(w)));
+    return batch.map((w) => {
+      const remembered = remembersFailure(w);
+      if (remembered && this.failed?.has(writeId(w))) return 'failed';
+      const outcome = w.op === 'txn' ? this.transact(w) : this.applyOne(w);
+      if (outcome === 'failed' && remembered) this.failed?.add(writeId(w));
+      return outcome;
+    });
   }
 
   private holds(key: string, c: Precondition): boolean {
@@ -210,7 +223,7 @@ export function describeModel(factory: EngineFactory, options: ConformanceOption
       async () => {
         await fc.assert(
           fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 30 }), async (ops) => {
-            const model = new Model();
+            const model = new Model(options.remembersFailedWrites ?? false);
             await withEngine(factory, async (session) => {
               for (const op of ops) {
                 const engine = session.engine;

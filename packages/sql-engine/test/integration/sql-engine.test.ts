@@ -12,6 +12,7 @@ const logger = createLogger({ name: 'sql-engine-test', level: 'silent' });
 function freshSchema() {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   return {
+    schemaName: schema,
     open: () => SqlEngine.open({ url: DATABASE_URL, schema, logger, poolSize: 4 }),
     cleanup: async () => {
       const client = new pg.Client(DATABASE_URL);
@@ -23,7 +24,7 @@ function freshSchema() {
 }
 
 await requirePostgres();
-describeEngineConformance('SQL engine (PostgreSQL)', freshSchema, { propertyRuns: 15 });
+describeEngineConformance('SQL engine (PostgreSQL)', freshSchema, { propertyRuns: 15, remembersFailedWrites: true });
 
 describe('SQL engine specifics', () => {
   const harnesses: Array<{ cleanup(): Promise<void> }> = [];
@@ -87,5 +88,61 @@ describe('SQL engine specifics', () => {
     }
     expect((await engine.getMany(writes.map((w) => w.key))).map((r) => r?.key)).toEqual(writes.map((w) => w.key));
     await engine.close();
+  });
+
+  it('fails a redelivered conditional write again, even once its condition would hold', async () => {
+    const h = freshSchema();
+    harnesses.push(h);
+    const engine = await h.open();
+    const client = new pg.Client(DATABASE_URL);
+    await client.connect();
+    const schema = h.schemaName;
+    try {
+      // A failure remembered longer ago than the retention is pruned by the next batch that records one.
+      await client.query(
+        `INSERT INTO ${schema}.kv_failed_writes (version, writer, key, failed_at) VALUES (99, 'old', 'k', 0)`,
+      );
+      const base = { writer: 'w', timestamp: 1 };
+      expect(await engine.apply([{ op: 'put', key: 'k', value: 'v1', version: 1n, ...base }])).toEqual(['applied']);
+      const createOnly = {
+        op: 'put' as const,
+        key: 'k',
+        value: 'v2',
+        version: 2n,
+        condition: { absent: true as const },
+        ...base,
+      };
+      const txn = {
+        op: 'txn' as const,
+        version: 3n,
+        ...base,
+        compares: [{ key: 'k', condition: { absent: true as const } }],
+        mutations: [{ op: 'put' as const, key: 'k2', value: 'x', version: 3n, ...base }],
+      };
+      // The expiry sweep's deletes lose races routinely and are not remembered (see remembersFailure).
+      const sweep = { op: 'delete' as const, key: 'k', version: 6n, condition: { expiredVersion: 1n }, ...base };
+      expect(await engine.apply([createOnly, txn, sweep])).toEqual(['failed', 'failed', 'failed']);
+      const remembered = await client.query(
+        `SELECT version, writer, key FROM ${schema}.kv_failed_writes ORDER BY version`,
+      );
+      expect(remembered.rows.map((r) => `${r.version} ${r.writer.toString()} ${r.key.toString()}`)).toEqual([
+        '2 w k',
+        '3 w k2',
+      ]);
+
+      // The key goes away: both conditions would hold now. Delivered again (a consumer died before its ack), the
+      // writes its clients were told had failed still fail and change nothing.
+      expect(await engine.apply([{ op: 'delete', key: 'k', version: 4n, ...base }])).toEqual(['applied']);
+      expect(await engine.apply([createOnly, txn])).toEqual(['failed', 'failed']);
+      expect(await engine.get('k')).toBeUndefined();
+      expect(await engine.get('k2')).toBeUndefined();
+
+      // A new write with the same condition is decided on its own, against the key's state now.
+      expect(await engine.apply([{ ...createOnly, version: 5n }])).toEqual(['applied']);
+      expect((await engine.get('k'))?.value).toBe('v2');
+    } finally {
+      await client.end();
+      await engine.close();
+    }
   });
 });
