@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AmqpWritePath } from '@kverse/amqp-write-path';
-import { defaultWriterId, ExpirySweeper } from '@kverse/data-plane';
+import { defaultWriterId, startHousekeeping } from '@kverse/data-plane';
 import { HybridClock, type KvEngine } from '@kverse/kv-core';
 import { openRedisCache } from '@kverse/redis-cache';
 import type { ConfigOf, Logger, Registry } from '@kverse/runtime';
@@ -49,15 +49,15 @@ export async function startConsumer(config: ConsumerConfig, deps: ConsumerDeps):
     logger,
   });
   // Expired keys (TTL) become conditional deletes sent through kv.writes like any write, so caches and watchers see
-  // them; every replica sweeps, and a repeated delete fails its condition harmlessly.
+  // them; every replica sweeps (a repeated delete fails its condition harmlessly) and collects old tombstones.
   const expiryWrites = new AmqpWritePath({ url: config.amqpUrl, partitions: config.partitions, logger });
-  const sweeper = new ExpirySweeper({
+  const housekeeping = startHousekeeping({
     engine,
     clock: new HybridClock({ writer: config.writerId ?? defaultWriterId() }),
     submit: (write) => expiryWrites.submit(write),
-    intervalMs: config.expirySweepMs,
-    logger: logger.child({ component: 'expiry' }),
-  }).start();
+    config,
+    logger,
+  });
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') return send(res, 200, { status: 'ok' });
@@ -84,7 +84,7 @@ export async function startConsumer(config: ConsumerConfig, deps: ConsumerDeps):
   return {
     url: `http://127.0.0.1:${port}`,
     async close() {
-      await sweeper.stop();
+      await housekeeping.stop();
       await expiryWrites.close();
       await consumer.drain();
       await closeServer(server);

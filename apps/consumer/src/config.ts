@@ -36,6 +36,7 @@ export const consumerConfigSpec = defineConfig({
     'Deliveries of one message before it goes to the dead-letter queue',
   ),
   expirySweepMs: dataPlaneConfigSpec.expirySweepMs,
+  tombstoneRetentionMs: dataPlaneConfigSpec.tombstoneRetentionMs,
   writerId: dataPlaneConfigSpec.writerId,
   logLevel: logLevelSetting,
 });

@@ -40,6 +40,11 @@ export const dataPlaneConfigSpec = defineConfig({
     Type.Integer({ minimum: 10, maximum: 3_600_000, default: 1000 }),
     'How often expired keys (TTL) are deleted, so watchers see the delete; reads hide them from the moment they expire',
   ),
+  tombstoneRetentionMs: setting(
+    'KVERSE_TOMBSTONE_RETENTION_MS',
+    Type.Integer({ minimum: 0, maximum: 30 * 24 * 3_600_000, default: 24 * 3_600_000 }),
+    'How long a delete’s tombstone is kept (a write older than the delete arriving later could revive the key); 0: for good',
+  ),
   watchBuffer: setting(
     'KVERSE_WATCH_BUFFER',
     Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1024 }),

@@ -12,7 +12,7 @@ import {
   openConfiguredLogEngine,
   openEmbeddedDataPlane,
 } from './embedded.js';
-import { ExpirySweeper } from './expiry-sweeper.js';
+import { startHousekeeping } from './housekeeping.js';
 import { LocalWritePath } from './local-write-path.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -97,15 +97,9 @@ export async function openDistributedDataPlane(
       changes = engine;
       // Writes applied in this process keep the cache in step themselves.
       if (cache) closers.unshift(async () => offCache());
-      // So does expiry; with AMQP_URL the consumers sweep.
-      const sweeper = new ExpirySweeper({
-        engine,
-        clock,
-        submit: (write) => local.submit(write),
-        intervalMs: config.expirySweepMs,
-        logger: logger.child({ component: 'expiry' }),
-      }).start();
-      closers.unshift(() => sweeper.stop());
+      // So do expiry and tombstone collection; with AMQP_URL the consumers do both.
+      const housekeeping = startHousekeeping({ engine, clock, submit: (write) => local.submit(write), config, logger });
+      closers.unshift(() => housekeeping.stop());
     }
 
     const dataPlane = new DataPlane({

@@ -3,7 +3,7 @@ import { openLogEngine } from '@kverse/log-engine';
 import type { ConfigOf, Logger, ReadinessCheck } from '@kverse/runtime';
 import { type dataPlaneConfigSpec, defaultWriterId } from './config.js';
 import { DataPlane } from './data-plane.js';
-import { ExpirySweeper } from './expiry-sweeper.js';
+import { startHousekeeping } from './housekeeping.js';
 import { LocalWritePath } from './local-write-path.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -35,20 +35,14 @@ export async function openEmbeddedDataPlane(config: DataPlaneConfig, logger: Log
     clock,
     limits: { ...DEFAULT_LIMITS, maxKeyBytes: config.maxKeyBytes, maxValueBytes: config.maxValueBytes },
   });
-  const sweeper = new ExpirySweeper({
-    engine,
-    clock,
-    submit: (write) => writePath.submit(write),
-    intervalMs: config.expirySweepMs,
-    logger: logger.child({ component: 'expiry' }),
-  }).start();
+  const housekeeping = startHousekeeping({ engine, clock, submit: (write) => writePath.submit(write), config, logger });
   logger.info({ dataDir: config.dataDir, fsync: config.fsync, writer: clock.writer }, 'embedded data plane open');
   return {
     dataPlane,
     engine,
     readiness: [{ name: 'log-engine', required: true, check: () => writePath.health() }],
     async close() {
-      await sweeper.stop();
+      await housekeeping.stop();
       await dataPlane.close();
       await engine.close();
     },

@@ -1,5 +1,6 @@
 import type { HybridClock, KvEngine, Write } from '@kverse/kv-core';
 import type { Logger } from '@kverse/runtime';
+import { Periodic } from './periodic.js';
 
 export interface ExpirySweeperOptions {
   /** Where expired keys are found. */
@@ -22,16 +23,16 @@ export interface ExpirySweeperOptions {
  * same key are harmless — the second delete fails its condition.
  */
 export class ExpirySweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly periodic: Periodic;
   // Deletes submitted but perhaps not applied yet, by key → version they delete, so the next sweep does not repeat them.
   private submitted = new Map<string, bigint>();
-  private stopped = false;
 
-  constructor(private readonly options: ExpirySweeperOptions) {}
+  constructor(private readonly options: ExpirySweeperOptions) {
+    this.periodic = new Periodic(options.intervalMs ?? 1000, () => this.sweep(), options.logger, 'expiry sweep');
+  }
 
   start(): this {
-    this.schedule();
+    this.periodic.start();
     return this;
   }
 
@@ -71,23 +72,7 @@ export class ExpirySweeper {
     return due.length - failed;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.sweep()
-        .then(() => undefined)
-        .catch((err: unknown) => this.options.logger.warn({ err: (err as Error).message }, 'expiry sweep failed'))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule();
-        });
-    }, this.options.intervalMs ?? 1000);
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 }

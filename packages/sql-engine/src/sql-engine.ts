@@ -60,6 +60,8 @@ const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
  * message a consumer took is redelivered once that consumer's channel closes, or when every consumer comes back.
  */
 export const FAILED_WRITE_RETENTION_MS = 7 * 24 * 3600_000;
+/** Most tombstones one purge transaction deletes. */
+export const PURGE_BATCH = 1000;
 /** Each engine prunes remembered failures older than the retention at most this often, with a batch that adds some. */
 const FAILED_WRITE_PRUNE_INTERVAL_MS = 60_000;
 
@@ -228,12 +230,27 @@ export class SqlEngine implements KvEngine {
     };
   }
 
+  /**
+   * Deletes tombstones older than `before` in transactions of at most {@link PURGE_BATCH} rows (CockroachDB bounds the
+   * size of a transaction, and a short one holds its locks briefly), each found through the partial index of
+   * tombstones.
+   */
   async purgeTombstones(before: number): Promise<number> {
     this.assertOpen();
-    const result = await withRetry(() =>
-      this.pool.query(`DELETE FROM ${this.table} WHERE deleted AND updated_at < $1`, [String(before)]),
-    );
-    return result.rowCount ?? 0;
+    let total = 0;
+    for (;;) {
+      const result = await withRetry(() =>
+        this.pool.query(
+          `DELETE FROM ${this.table} WHERE key IN (
+             SELECT key FROM ${this.table} WHERE deleted AND updated_at < $1 LIMIT ${PURGE_BATCH}
+           ) AND deleted AND updated_at < $1`,
+          [String(before)],
+        ),
+      );
+      const removed = result.rowCount ?? 0;
+      total += removed;
+      if (removed < PURGE_BATCH) return total;
+    }
   }
 
   /** Whether the database answers (for `/ready`). */

@@ -3,7 +3,7 @@ import { describeEngineConformance } from '@kverse/kv-core/conformance';
 import { createLogger } from '@kverse/runtime';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SqlEngine } from '../../src/index.js';
+import { PURGE_BATCH, SqlEngine } from '../../src/index.js';
 import { DATABASE_URL, requirePostgres } from './postgres.js';
 
 const logger = createLogger({ name: 'sql-engine-test', level: 'silent' });
@@ -142,6 +142,42 @@ describe('SQL engine specifics', () => {
       expect((await engine.get('k'))?.value).toBe('v2');
     } finally {
       await client.end();
+      await engine.close();
+    }
+  });
+
+  it('purges more tombstones than one purge transaction takes, and only the old ones', async () => {
+    const h = freshSchema();
+    harnesses.push(h);
+    const engine = await h.open();
+    try {
+      const old = Math.floor(PURGE_BATCH * 2.5);
+      const deletes = Array.from({ length: old }, (_, i) => ({
+        op: 'delete' as const,
+        key: `gone/${i}`,
+        version: BigInt(i + 1),
+        writer: 'w',
+        timestamp: 1000,
+      }));
+      await engine.apply(deletes);
+      await engine.apply([
+        { op: 'delete', key: 'recent', version: BigInt(old + 1), writer: 'w', timestamp: 5000 },
+        { op: 'put', key: 'live', value: 'v', version: BigInt(old + 2), writer: 'w', timestamp: 1000 },
+      ]);
+      expect(await engine.purgeTombstones(2000)).toBe(old);
+      expect(await engine.purgeTombstones(2000)).toBe(0);
+      // The recent tombstone still stops an older write; the purged ones no longer do.
+      const late = (key: string) => ({
+        op: 'put' as const,
+        key,
+        value: 'late',
+        version: 1n,
+        writer: 'a',
+        timestamp: 1,
+      });
+      expect(await engine.apply([late('recent'), late('gone/5')])).toEqual(['superseded', 'applied']);
+      expect((await engine.get('live'))?.value).toBe('v');
+    } finally {
       await engine.close();
     }
   });
