@@ -20,7 +20,7 @@ import {
 import type { Logger } from '@kverse/runtime';
 import { injectContext, inSpan, KV_SPANS, SpanKind } from '@kverse/telemetry';
 import { SpanStatusCode } from '@opentelemetry/api';
-import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { changesAttributes, traceApply, tracer } from './apply-tracing.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 
@@ -52,8 +52,9 @@ interface Delivery {
  * then — only after the commit — update the cache, publish the outcomes to `kv.changes` (confirmed), and ack. A
  * crash anywhere before the ack redelivers the batch, which the versioned upsert makes harmless; the engine
  * announces the redelivered writes still in effect again, so a cache update or `kv.changes` message the crash cut
- * short happens then. A database outage holds the batch (unacked) and retries with backoff; messages delivered more
- * than `maxAttempts` times are dead-lettered.
+ * short happens then. A database outage holds the batch (unacked) and retries with backoff, and so does a
+ * `kv.changes` message the broker does not confirm; messages delivered more than `maxAttempts` times are
+ * dead-lettered.
  */
 export class WriteConsumer {
   private readonly reconnector: Reconnector;
@@ -62,19 +63,17 @@ export class WriteConsumer {
   private publisher: ConfirmChannel | undefined;
   private consumers: Array<{ channel: Channel; tag: string }> = [];
   private dbDown: string | undefined;
+  private draining = false;
 
   constructor(private readonly options: WriteConsumerOptions) {
     this.reconnector = new Reconnector({
       url: options.amqpUrl,
       logger: options.logger,
       setup: async (connection) => {
-        const publisher = await connection.createConfirmChannel();
+        // The publisher exists before the first delivery.
+        const publisher = await this.openPublisher(connection);
         await declareWriteTopology(publisher, options.partitions);
         await declareChangeTopology(publisher);
-        publisher.on('error', () => undefined);
-        // The publisher must exist before the first delivery: a batch applied without it would be acked without its
-        // kv.changes message, and `?wait=applied` waiters and watchers would never hear of it.
-        this.publisher = publisher;
         const channel = await connection.createChannel();
         channel.on('error', () => undefined);
         await channel.prefetch(options.prefetch, false);
@@ -98,6 +97,22 @@ export class WriteConsumer {
     });
   }
 
+  /**
+   * Opens the confirm channel that publishes to `kv.changes` and the dead-letter queue. A channel the broker closes
+   * while the connection stays up (a channel error, such as a publish to a missing exchange) is replaced at once.
+   */
+  private async openPublisher(connection: ChannelModel): Promise<ConfirmChannel> {
+    const publisher = await connection.createConfirmChannel();
+    publisher.on('error', () => undefined);
+    publisher.on('close', () => {
+      if (this.publisher !== publisher) return;
+      this.publisher = undefined;
+      this.openPublisher(connection).catch(() => undefined); // the connection went too: the reconnect opens one
+    });
+    this.publisher = publisher;
+    return publisher;
+  }
+
   ready(timeoutMs: number): Promise<void> {
     return this.reconnector.waitUntilUp(timeoutMs);
   }
@@ -108,6 +123,7 @@ export class WriteConsumer {
 
   /** Stops taking messages, finishes what was received (apply, publish, ack), then disconnects. */
   async drain(): Promise<void> {
+    this.draining = true;
     for (const c of this.consumers) await c.channel.cancel(c.tag).catch(() => undefined);
     while (this.running) await this.running;
     await this.reconnector.close();
@@ -180,7 +196,8 @@ export class WriteConsumer {
       outcome: outcomes[i] ?? 'superseded',
     }));
     // After the commit, in commit order (each batch's stage starts when the previous one's ended, so kv.changes
-    // keeps commit order): cache, kv.changes, then the acks. It never fails: cache and publish errors are logged.
+    // keeps commit order): cache, kv.changes, then the acks. It never fails: a cache error is logged (entries expire
+    // by TTL); a kv.changes message is published again until the broker confirms it (see announce).
     const cache = this.options.cache;
     this.postCommit = this.postCommit.then(async () => {
       if (applied.length > 0 && cache) {
@@ -188,8 +205,7 @@ export class WriteConsumer {
           logger.warn({ err: (err as Error).message }, 'cache update failed; entries expire by TTL');
         });
       }
-      await this.publishChanges(applied, settled);
-      this.ackAll(writes.map((w) => w.delivery));
+      if (await this.announce(applied, settled)) this.ackAll(writes.map((w) => w.delivery));
     });
     for (const outcome of ['applied', 'superseded', 'failed'] as const) {
       const n = outcomes.filter((o) => o === outcome).length;
@@ -225,31 +241,50 @@ export class WriteConsumer {
     }
   }
 
-  private async publishChanges(applied: readonly Mutation[], settled: readonly Settlement[]): Promise<void> {
+  /** Publishes a batch's outcomes to `kv.changes`; resolves with whether the broker confirmed them. */
+  private async publishChanges(applied: readonly Mutation[], settled: readonly Settlement[]): Promise<boolean> {
     const publisher = this.publisher;
-    if (!publisher) return;
-    await inSpan(
+    if (!publisher) return false;
+    return inSpan(
       tracer,
       KV_SPANS.changesPublish,
       SpanKind.PRODUCER,
       () => changesAttributes(settled),
       (span) =>
-        new Promise<void>((resolve) => {
+        new Promise<boolean>((resolve) => {
           publisher.publish(
             CHANGES_EXCHANGE,
             '',
             encodeChanges({ applied, settled }),
             { contentType: 'application/json', headers: injectContext() },
             (err: unknown) => {
-              if (err) {
-                this.options.logger.warn('kv.changes publish not confirmed; waiters will time out');
-                span.setStatus({ code: SpanStatusCode.ERROR, message: 'not confirmed' });
-              }
-              resolve();
+              if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: 'not confirmed' });
+              resolve(!err);
             },
           );
         }),
-    ).catch(() => undefined);
+    ).catch(() => false);
+  }
+
+  /**
+   * Publishes a committed batch's outcomes until the broker confirms them, with backoff — holding the batch unacked
+   * and the batches behind it, so `?wait=applied` waiters and watchers never miss a change that was committed.
+   * Resolves true once confirmed, false if the broker connection went (the batch is redelivered, and its redelivery
+   * announces the writes again: see the class comment) or the consumer is draining with the broker refusing.
+   */
+  private async announce(applied: readonly Mutation[], settled: readonly Settlement[]): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      if (await this.publishChanges(applied, settled)) {
+        if (attempt > 0) this.options.logger.info({ attempts: attempt + 1 }, 'kv.changes publish confirmed');
+        return true;
+      }
+      if (!this.reconnector.up || this.draining) return false;
+      const delayMs = Math.min(5000, 100 * 2 ** attempt);
+      if (attempt === 0) {
+        this.options.logger.warn({ retryInMs: delayMs }, 'kv.changes publish not confirmed; publishing it again');
+      }
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
   }
 
   private async deadLetter(delivery: Delivery, reason: string): Promise<void> {
