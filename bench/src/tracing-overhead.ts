@@ -8,8 +8,16 @@
  * run reports the server's CPU time per request, which other load on a shared machine moves far less.
  * Goal: tracing on (every request sampled) ≥ 0.9× the throughput of tracing off, for GET and for PUT.
  *
- *   npm run bench -- tracing-overhead [--duration 5] [--connections 50] [--rounds 2]
+ * `--plane embedded` (the default) runs `kverse start` on the embedded data plane, where a request is one span and
+ * costs the least, so tracing's fixed cost shows most. `--plane distributed` runs apps/api on the services
+ * (PostgreSQL, RabbitMQ, Redis from scripts/services/*.sh) as in the cluster: a GET reads through Redis, a PUT
+ * publishes to RabbitMQ (its 202 waits for the broker's confirm) with the trace context in the message, and one
+ * consumer, shared by the three APIs, applies the writes and continues the traces it is sent (its sampler follows the
+ * message's parent: spans only for the traced APIs' writes).
+ *
+ *   npm run bench -- tracing-overhead [--plane embedded|distributed] [--duration 5] [--connections 50] [--rounds 2]
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,7 +27,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { processCpuSeconds } from './grpc-load.js';
 import { median, printRatio, printTable } from './report.js';
-import { pinLoadGenerator, startKverse } from './serve.js';
+import { awaitOutput, pinLoadGenerator, serve, startKverse } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -27,8 +35,18 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '2' },
     'value-bytes': { type: 'string', default: '256' },
+    plane: { type: 'string', default: 'embedded' },
+    'database-url': { type: 'string', default: 'postgres://kverse:kverse@127.0.0.1:5432/kverse' },
+    'amqp-url': { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' },
+    'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
   },
 });
+if (args.plane !== 'embedded' && args.plane !== 'distributed') {
+  throw new Error(`--plane must be embedded or distributed, not ${args.plane}`);
+}
+const distributed = args.plane === 'distributed';
+const services = { DATABASE_URL: args['database-url'], AMQP_URL: args['amqp-url'], REDIS_URL: args['redis-url'] };
+const root = new URL('../../', import.meta.url).pathname;
 const duration = Number(args.duration);
 const connections = Number(args.connections);
 const rounds = Number(args.rounds);
@@ -62,13 +80,45 @@ interface Run {
   readonly cpuMicros: number;
 }
 
-/** `kverse start` on the embedded data plane; resolves with its REST URL. */
-const startApi = (dataDir: string, env: NodeJS.ProcessEnv = {}) =>
-  startKverse(dataDir, env).then(({ child, restUrl }) => ({ child, url: restUrl }));
+/**
+ * The API under test, pinned to CPU 0: `kverse start` on the embedded data plane (its data in `dataDir`), or apps/api
+ * on the services. Resolves with its REST URL.
+ */
+async function startApi(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
+  if (!distributed) return startKverse(dataDir, env).then(({ child, restUrl }) => ({ child, url: restUrl }));
+  const { child, found } = await serve(
+    [join(root, 'apps/api/dist/main.js')],
+    { ...services, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    { url: /"url":"(http:[^"]+)"/ },
+  );
+  return { child, url: found.url };
+}
+
+/**
+ * The consumer that applies the distributed APIs' writes: not pinned (it is not on the path of a 202) and sampling
+ * only what its messages' trace context asks for, so the untraced API's writes record no spans in it either.
+ */
+async function startConsumer(otlpUrl: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(root, 'apps/consumer/dist/main.js')], {
+    env: {
+      ...process.env,
+      ...services,
+      HOST: '127.0.0.1',
+      KVERSE_CONSUMER_PORT: '0',
+      LOG_LEVEL: 'info',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+      OTEL_TRACES_SAMPLER: 'parentbased_always_off',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await awaitOutput(child, { ready: /consumer started/ }, 'the consumer');
+  return child;
+}
 
 async function main(): Promise<void> {
   pinLoadGenerator();
   const sink = await startSink();
+  const consumer = distributed ? await startConsumer(sink.url) : undefined;
   const dirs = await Promise.all([0, 1, 2].map(() => mkdtemp(join(tmpdir(), 'kverse-bench-tracing-'))));
   const servers = {
     off: await startApi(dirs[0]!),
@@ -80,6 +130,8 @@ async function main(): Promise<void> {
     }),
   };
   const value = 'v'.repeat(Number(args['value-bytes']));
+  // Distinct keys per run on the shared database, so a rerun does not update the last run's rows instead of inserting.
+  const keyPrefix = `bench/tracing/${process.pid}/`;
   const results: Record<string, Run[]> = {};
   try {
     for (const { url } of Object.values(servers)) {
@@ -104,7 +156,10 @@ async function main(): Promise<void> {
               // A distinct key per request exercises the full write path, not one hot key.
               requests: [
                 {
-                  setupRequest: (req) => ({ ...req, body: JSON.stringify({ key: `bench/${i++ % 100_000}`, value }) }),
+                  setupRequest: (req) => ({
+                    ...req,
+                    body: JSON.stringify({ key: `${keyPrefix}${i++ % 100_000}`, value }),
+                  }),
                 },
               ],
             }),
@@ -130,6 +185,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const s of Object.values(servers)) s.child.kill('SIGTERM');
+    consumer?.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     sink.close();
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
@@ -149,7 +205,7 @@ async function main(): Promise<void> {
     };
   };
   printTable(
-    `REST API, tracing off vs on (OTLP/HTTP protobuf to a local receiver), ${connections} ` +
+    `REST API on the ${args.plane} data plane, tracing off vs on (OTLP/HTTP protobuf to a local receiver), ${connections} ` +
       `connections, ${duration}s × ${rounds} rounds each (medians), ${args['value-bytes']}-byte values`,
     [
       row('GET /kv?key= — tracing off', 'GET off'),
