@@ -15,6 +15,7 @@ import {
   type KvEngine,
   type Mutation,
   type Settlement,
+  type Stamp,
   type Write,
 } from '@kverse/kv-core';
 import type { Logger } from '@kverse/runtime';
@@ -190,11 +191,17 @@ export class WriteConsumer {
     const oldest = Math.min(...writes.map((w) => w.write.timestamp));
     metrics.lagSeconds.set(Math.max(0, Date.now() - oldest) / 1000);
 
-    const settled: Settlement[] = writes.map((w, i) => ({
-      version: w.write.version,
-      writer: w.write.writer,
-      outcome: outcomes[i] ?? 'superseded',
-    }));
+    // A redelivered write its key still holds (the engine announces it again) was applied by its first delivery: its
+    // waiter hears `applied`, not `superseded`, which would tell it a newer write had won.
+    const inEffect = new Set(applied.map(stampOf));
+    const settled: Settlement[] = writes.map((w, i) => {
+      const outcome = outcomes[i] ?? 'superseded';
+      return {
+        version: w.write.version,
+        writer: w.write.writer,
+        outcome: outcome === 'superseded' && inEffect.has(stampOf(w.write)) ? 'applied' : outcome,
+      };
+    });
     // After the commit, in commit order (each batch's stage starts when the previous one's ended, so kv.changes
     // keeps commit order): cache, kv.changes, then the acks. It never fails: a cache error is logged (entries expire
     // by TTL); a kv.changes message is published again until the broker confirms it (see announce).
@@ -343,3 +350,5 @@ export class WriteConsumer {
     }
   }
 }
+
+const stampOf = (stamp: Stamp): string => `${stamp.version} ${stamp.writer}`;

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { AmqpWritePath, DEAD_LETTER_QUEUE, partitionQueue, REASON_HEADER } from '@kverse/amqp-write-path';
+import {
+  AmqpWritePath,
+  CHANGES_EXCHANGE,
+  DEAD_LETTER_QUEUE,
+  decodeChanges,
+  partitionQueue,
+  REASON_HEADER,
+} from '@kverse/amqp-write-path';
 import type { OpenedDataPlane } from '@kverse/data-plane';
 import { type Mutation, versionFromParts } from '@kverse/kv-core';
 import amqp from 'amqplib';
@@ -95,6 +102,21 @@ describe('distributed data plane end to end: API → RabbitMQ → consumer → P
       timestamp: Date.now(),
     };
     expect(await planes[0]!.engine.apply([write])).toEqual(['applied']);
+    // What the write's waiter would hear: the settlement on kv.changes.
+    const conn = await amqp.connect(AMQP_URL);
+    const ch = await conn.createChannel();
+    const { queue } = await ch.assertQueue('', { exclusive: true });
+    await ch.bindQueue(queue, CHANGES_EXCHANGE, '');
+    const outcomes: string[] = [];
+    await ch.consume(
+      queue,
+      (msg) => {
+        for (const s of msg ? decodeChanges(msg.content).settled : []) {
+          if (s.version === write.version && s.writer === write.writer) outcomes.push(s.outcome);
+        }
+      },
+      { noAck: true },
+    );
     const writes = new AmqpWritePath({ url: AMQP_URL, logger });
     try {
       await writes.ready();
@@ -105,6 +127,9 @@ describe('distributed data plane end to end: API → RabbitMQ → consumer → P
     await expect.poll(() => seen.map((c) => (c.op === 'put' ? c.value : c.op)), { timeout: 10_000 }).toEqual(['new']);
     expect((await b().get(key))?.value).toBe('new');
     expect((await a().get(key))?.value).toBe('new');
+    // Applied by its first delivery, and still in effect: `applied`, not `superseded` (a newer write won).
+    await expect.poll(() => outcomes, { timeout: 10_000 }).toEqual(['applied']);
+    await conn.close();
     sub.close();
   });
 
