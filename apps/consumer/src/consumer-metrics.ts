@@ -31,6 +31,11 @@ export function createConsumerMetrics(registry: Registry) {
       help: 'Messages sent to the dead-letter queue',
       registers: [registry],
     }),
+    changesRetries: new Counter({
+      name: 'kverse_consumer_changes_publish_retries_total',
+      help: 'kv.changes messages published again because the broker did not confirm them',
+      registers: [registry],
+    }),
   };
 }
 

@@ -286,6 +286,7 @@ export class WriteConsumer {
         return true;
       }
       if (!this.reconnector.up || this.draining) return false;
+      this.options.metrics.changesRetries.inc();
       const delayMs = Math.min(5000, 100 * 2 ** attempt);
       if (attempt === 0) {
         this.options.logger.warn({ retryInMs: delayMs }, 'kv.changes publish not confirmed; publishing it again');

@@ -82,6 +82,10 @@ describe('write consumer: a kv.changes message the broker does not take', () => 
     await expect.poll(() => seen.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
     expect(new Set(seen)).toEqual(new Set([refused.version]));
     expect(await storedVersion(keys[0]!)).toBe(refused.version);
+    const metrics = await (await fetch(`${consumer!.url}/metrics`)).text();
+    expect(Number(/^kverse_consumer_changes_publish_retries_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(
+      2,
+    );
 
     await channel!.deleteQueue(refusing);
     // Once confirmed, the batch is acked: the next write is announced, and the first one is not announced again by a
