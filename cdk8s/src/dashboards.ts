@@ -76,6 +76,7 @@ export const DASHBOARDS: Readonly<Record<string, Dashboard>> = {
         targets: [
           { expr: rate('kverse_consumer_messages_total', 'outcome'), legend: '{{outcome}}' },
           { expr: 'sum(rate(kverse_consumer_dead_lettered_total[5m]))', legend: 'dead-lettered' },
+          { expr: 'sum(rate(kverse_consumer_changes_publish_retries_total[5m]))', legend: 'kv.changes retries' },
         ],
       },
       {
