@@ -15,7 +15,7 @@ import {
   type KvEngine,
   type Mutation,
   type Settlement,
-  type Stamp,
+  stampId,
   type Write,
 } from '@kverse/kv-core';
 import type { Logger } from '@kverse/runtime';
@@ -193,13 +193,13 @@ export class WriteConsumer {
 
     // A redelivered write its key still holds (the engine announces it again) was applied by its first delivery: its
     // waiter hears `applied`, not `superseded`, which would tell it a newer write had won.
-    const inEffect = new Set(applied.map(stampOf));
+    const inEffect = new Set(applied.map(stampId));
     const settled: Settlement[] = writes.map((w, i) => {
       const outcome = outcomes[i] ?? 'superseded';
       return {
         version: w.write.version,
         writer: w.write.writer,
-        outcome: outcome === 'superseded' && inEffect.has(stampOf(w.write)) ? 'applied' : outcome,
+        outcome: outcome === 'superseded' && inEffect.has(stampId(w.write)) ? 'applied' : outcome,
       };
     });
     // After the commit, in commit order (each batch's stage starts when the previous one's ended, so kv.changes
@@ -351,5 +351,3 @@ export class WriteConsumer {
     }
   }
 }
-
-const stampOf = (stamp: Stamp): string => `${stamp.version} ${stamp.writer}`;

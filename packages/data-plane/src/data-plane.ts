@@ -13,6 +13,7 @@ import {
   type Precondition,
   type Settlement,
   type Stamp,
+  stampId,
   type Transaction,
   type Version,
   validateKey,
@@ -351,10 +352,6 @@ export class DataPlane {
       this.waiters.get(stampId(s))?.(s.outcome);
     }
   }
-}
-
-function stampId(stamp: Stamp): string {
-  return `${stamp.version}/${stamp.writer}`;
 }
 
 /** The expiry time of a write with a TTL, after checking the TTL. */

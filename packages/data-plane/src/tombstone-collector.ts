@@ -17,9 +17,9 @@ export interface TombstoneCollectorOptions {
 
 /**
  * Removes the tombstones of deletes older than the retention. A delete is stored as a versioned tombstone so that a
- * write older than it — a late or redelivered message — cannot bring the key back; once no such write can still be in
- * flight, the tombstone only takes space (without collection, every key ever deleted stays in the table or the log
- * engine's index for good). Running it in several replicas at once is harmless: each removes what is left.
+ * write older than it — a late or redelivered message — cannot bring the key back; once no such write can still be
+ * in flight, the tombstone only takes space (without collection, every key ever deleted stays in the table or the
+ * log engine's index for good). Running it in several replicas at once is harmless: each removes what is left.
  */
 export class TombstoneCollector {
   private readonly periodic: Periodic | undefined;

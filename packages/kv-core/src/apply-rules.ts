@@ -7,7 +7,7 @@ import {
   type Write,
 } from './engine.js';
 import { KvError } from './errors.js';
-import { compareStamps, isNewer, type Stamp } from './hlc.js';
+import { compareStamps, isNewer, type Stamp, stampId } from './hlc.js';
 import { type KvLimits, validateKey, validateValue } from './limits.js';
 
 /**
@@ -77,8 +77,8 @@ export interface WriteDecision {
   readonly effective: readonly Mutation[];
   /**
    * What the engine's listeners hear (see {@link KvEngine.onApplied}): the effective mutations, or for a redelivery
-   * of a write still in effect, those of its mutations whose key holds exactly their stamp — so the work that follows a
-   * write (the cache update, the change event) is done even when a crash cut the first delivery's short.
+   * of a write still in effect, those of its mutations whose key holds exactly their stamp — so the work that follows
+   * a write (the cache update, the change event) is done even when a crash cut the first delivery's short.
    */
   readonly announced: readonly Mutation[];
 }
@@ -124,7 +124,12 @@ export function primaryKeyOf(write: Write): string {
  * alone identifies a write; the key keeps two writers misconfigured with one id from being taken for each other.
  */
 export function writeId(write: Write): string {
-  return `${write.version} ${write.writer} ${primaryKeyOf(write)}`;
+  return writeIdOf(write, primaryKeyOf(write));
+}
+
+/** {@link writeId} from its parts: the write's stamp and the key it is filed under. */
+export function writeIdOf(stamp: Stamp, key: string): string {
+  return `${stampId(stamp)} ${key}`;
 }
 
 /**

@@ -33,6 +33,11 @@ export function compareStamps(a: Stamp, b: Stamp): number {
   return a.writer < b.writer ? -1 : a.writer > b.writer ? 1 : 0;
 }
 
+/** A stamp as a string, for maps and sets of writes (writer ids hold no `/`). */
+export function stampId(stamp: Stamp): string {
+  return `${stamp.version}/${stamp.writer}`;
+}
+
 export function isNewer(candidate: Stamp, current: Stamp | undefined): boolean {
   return current === undefined || compareStamps(candidate, current) > 0;
 }

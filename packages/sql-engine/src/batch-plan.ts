@@ -47,10 +47,10 @@ export interface BatchPlan {
  * nothing). Each key is left with one row — its final state — so the batch becomes one multi-row upsert with no key
  * twice (which `ON CONFLICT DO UPDATE` forbids).
  *
- * `failedBefore` holds the ids (`writeId`) of writes already decided `failed` (a redelivery: the consumer that applied the
- * batch died before acknowledging it). They fail again without being decided afresh: a condition that did not hold
- * may hold now (`If-None-Match: *` once the key is deleted), and a write its client was told had failed must never
- * take effect later.
+ * `failedBefore` holds the ids (`writeId`) of writes already decided `failed` (a redelivery: the consumer that applied
+ * the batch died before acknowledging it). They fail again without being decided afresh: a condition that did not
+ * hold may hold now (`If-None-Match: *` once the key is deleted), and a write its client was told had failed must
+ * never take effect later.
  */
 export function planBatch(
   batch: readonly Write[],

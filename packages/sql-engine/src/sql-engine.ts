@@ -14,6 +14,7 @@ import {
   remembersFailure,
   validateWrite,
   type Write,
+  writeIdOf,
 } from '@kverse/kv-core';
 import type { Logger } from '@kverse/runtime';
 import { inSpan, KV_SPANS, SpanKind } from '@kverse/telemetry';
@@ -74,11 +75,11 @@ const FAILED_WRITE_PRUNE_INTERVAL_MS = 60_000;
  * transactions with 40001, which is retried) — and writes every changed key with
  * ONE multi-row `INSERT … ON CONFLICT (key) DO UPDATE … WHERE (kv.version, kv.writer) < (excluded.version,
  * excluded.writer)` (several past `maxRowsPerStatement`). The WHERE guard makes the upsert safe on its own — a
- * redelivered or late older write never replaces a newer one. A conditional write that fails is recorded by its stamp
- * and key in `kv_failed_writes` in the same transaction, so a redelivery of it (a consumer that died between its commit and
- * its acknowledgement) fails again instead of being decided afresh: what a client was told failed never takes effect
- * later. The whole transaction is two round trips (see `applyOnce`). SQLSTATE 40001 is retried with backoff and
- * jitter; an unreachable database is KV_ERR_UNAVAILABLE.
+ * redelivered or late older write never replaces a newer one. A conditional write that fails is recorded by its
+ * stamp and key in `kv_failed_writes` in the same transaction, so a redelivery of it (a consumer that died between
+ * its commit and its acknowledgement) fails again instead of being decided afresh: what a client was told failed
+ * never takes effect later. The whole transaction is two round trips (see `applyOnce`). SQLSTATE 40001 is retried
+ * with backoff and jitter; an unreachable database is KV_ERR_UNAVAILABLE.
  */
 export class SqlEngine implements KvEngine {
   private readonly listeners = new Set<ChangeListener>();
@@ -271,10 +272,10 @@ export class SqlEngine implements KvEngine {
   /**
    * One attempt at a batch, in two round trips to the database: `BEGIN` with the `SELECT … FOR UPDATE` of the batch's
    * rows (and, when the batch holds conditional writes, the lookup of those already failed), then every upsert
-   * statement (and the record of new failures) with the `COMMIT`. Each pair travels as one simple-protocol message (node-postgres
-   * sends a query only after the previous one's answer, so four statements would be four round trips, each a socket
-   * write and a wake-up of the database on both sides); the data is therefore inline, as literals built only from
-   * hex and decimal digits (`literals.ts`).
+   * statement (and the record of new failures) with the `COMMIT`. Each pair travels as one simple-protocol message
+   * (node-postgres sends a query only after the previous one's answer, so four statements would be four round trips,
+   * each a socket write and a wake-up of the database on both sides); the data is therefore inline, as literals built
+   * only from hex and decimal digits (`literals.ts`).
    */
   private async applyOnce(
     batch: readonly Write[],
@@ -365,7 +366,8 @@ const idLiterals = (w: Write): string =>
   `${int8Literal(w.version)}, ${bytesLiteral(utf8(w.writer))}, ${bytesLiteral(utf8(primaryKeyOf(w)))}`;
 
 /** The `writeId` of a row of `kv_failed_writes`. */
-const failedRowId = (r: FailedRowData): string => `${r.version} ${r.writer.toString('utf8')} ${r.key.toString('utf8')}`;
+const failedRowId = (r: FailedRowData): string =>
+  writeIdOf({ version: BigInt(r.version), writer: r.writer.toString('utf8') }, r.key.toString('utf8'));
 
 interface PriorRowData {
   key: Buffer;
