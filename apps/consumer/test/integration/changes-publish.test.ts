@@ -1,16 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import {
-  AmqpWritePath,
-  CHANGES_EXCHANGE,
-  declareChangeTopology,
-  decodeChanges,
-  partitionOf,
-} from '@kverse/amqp-write-path';
+import { AmqpWritePath, CHANGES_EXCHANGE, declareChangeTopology, partitionOf } from '@kverse/amqp-write-path';
 import { HybridClock, type Mutation } from '@kverse/kv-core';
 import amqp from 'amqplib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningConsumer } from '../../src/app.js';
-import { AMQP_URL, logger, openConsumer, requireServices, storedVersion } from './cluster.js';
+import { AMQP_URL, logger, observeChanges, openConsumer, requireServices, storedVersion } from './cluster.js';
 
 // The broker not taking a kv.changes message while the connection stays up. Before, the consumer acked the batch
 // anyway: its writes were committed, but no waiter or watcher ever heard of them.
@@ -51,15 +45,9 @@ describe('write consumer: a kv.changes message the broker does not take', () => 
   /** Binds a fresh queue to `exchange`; returns the versions of `key`'s changes it receives, as they come. */
   async function observe(exchange: string, key: () => string[]): Promise<bigint[]> {
     const seen: bigint[] = [];
-    const { queue } = await channel!.assertQueue('', { exclusive: true });
-    await channel!.bindQueue(queue, exchange, '');
-    await channel!.consume(
-      queue,
-      (msg) => {
-        for (const m of msg ? decodeChanges(msg.content).applied : []) if (key().includes(m.key)) seen.push(m.version);
-      },
-      { noAck: true },
-    );
+    await observeChanges(channel!, exchange, ({ applied }) => {
+      for (const m of applied) if (key().includes(m.key)) seen.push(m.version);
+    });
     return seen;
   }
 

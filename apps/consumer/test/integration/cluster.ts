@@ -1,3 +1,4 @@
+import { type Changes, decodeChanges } from '@kverse/amqp-write-path';
 import {
   dataPlaneConfigSpec,
   distributedConfigSpec,
@@ -66,4 +67,15 @@ export async function storedVersion(key: string): Promise<bigint | undefined> {
   } finally {
     await client.end();
   }
+}
+
+/** Binds a fresh exclusive queue to `exchange` (`kv.changes`, or one that receives from it); hands on each message. */
+export async function observeChanges(
+  channel: amqp.Channel,
+  exchange: string,
+  listener: (changes: Changes) => void,
+): Promise<void> {
+  const { queue } = await channel.assertQueue('', { exclusive: true });
+  await channel.bindQueue(queue, exchange, '');
+  await channel.consume(queue, (msg) => msg && listener(decodeChanges(msg.content)), { noAck: true });
 }

@@ -3,7 +3,6 @@ import {
   AmqpWritePath,
   CHANGES_EXCHANGE,
   DEAD_LETTER_QUEUE,
-  decodeChanges,
   partitionQueue,
   REASON_HEADER,
 } from '@kverse/amqp-write-path';
@@ -13,7 +12,16 @@ import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningConsumer } from '../../src/app.js';
-import { AMQP_URL, logger, openConsumer, openDataPlane, REDIS_URL, requireServices, storedVersion } from './cluster.js';
+import {
+  AMQP_URL,
+  logger,
+  observeChanges,
+  openConsumer,
+  openDataPlane,
+  REDIS_URL,
+  requireServices,
+  storedVersion,
+} from './cluster.js';
 
 // Two API-side data planes (what two apps/api replicas run) and two consumers share one dataset.
 describe('distributed data plane end to end: API → RabbitMQ → consumer → PostgreSQL', () => {
@@ -105,18 +113,10 @@ describe('distributed data plane end to end: API → RabbitMQ → consumer → P
     // What the write's waiter would hear: the settlement on kv.changes.
     const conn = await amqp.connect(AMQP_URL);
     const ch = await conn.createChannel();
-    const { queue } = await ch.assertQueue('', { exclusive: true });
-    await ch.bindQueue(queue, CHANGES_EXCHANGE, '');
     const outcomes: string[] = [];
-    await ch.consume(
-      queue,
-      (msg) => {
-        for (const s of msg ? decodeChanges(msg.content).settled : []) {
-          if (s.version === write.version && s.writer === write.writer) outcomes.push(s.outcome);
-        }
-      },
-      { noAck: true },
-    );
+    await observeChanges(ch, CHANGES_EXCHANGE, ({ settled }) => {
+      for (const s of settled) if (s.version === write.version && s.writer === write.writer) outcomes.push(s.outcome);
+    });
     const writes = new AmqpWritePath({ url: AMQP_URL, logger });
     try {
       await writes.ready();
