@@ -13,7 +13,7 @@
  *   npx tsc -b bench && node bench/dist/data-plane.js [--rates 100,250,1000] [--seconds 10] [--rows 40000]
  *     [--warmup-writes 15000] (0: measure cold processes, V8's compiler tier-up included)
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -26,7 +26,7 @@ import { createLogger, createMetricsRegistry } from '@kverse/runtime';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { formatNumber, printRatio, printTable, type Row } from './report.js';
-import { awaitOutput } from './serve.js';
+import { serviceOptions, servicesOf, startApp } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,9 +37,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     'value-bytes': { type: 'string', default: '256' },
     'warmup-writes': { type: 'string', default: '15000' },
-    'database-url': { type: 'string', default: 'postgres://kverse:kverse@127.0.0.1:5432/kverse' },
-    'amqp-url': { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' },
-    'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    ...serviceOptions,
   },
 });
 const rates = args.rates.split(',').map(Number);
@@ -50,22 +48,9 @@ const loopSeconds = Number(args['loop-seconds']);
 const concurrency = Number(args.concurrency);
 const value = 'x'.repeat(Number(args['value-bytes']));
 const warmupWrites = Number(args['warmup-writes']);
-const services = { DATABASE_URL: args['database-url'], AMQP_URL: args['amqp-url'], REDIS_URL: args['redis-url'] };
-const root = new URL('../../', import.meta.url).pathname;
+const services = servicesOf(args);
 const run = `bench/${randomBytes(4).toString('hex')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Starts `apps/<app>/dist/main.js` on the services and resolves once `pattern` appears in its log (with its first group, or its match). */
-async function startApp(app: string, env: Record<string, string>, pattern: RegExp) {
-  const child = spawn(process.execPath, [join(root, `apps/${app}/dist/main.js`)], {
-    env: { PATH: process.env.PATH, ...services, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: 'pipe',
-  });
-  // Never leave an app running behind a benchmark that died (a closed stdout pipe, an exception).
-  process.once('exit', () => child.kill('SIGTERM'));
-  const { ready } = await awaitOutput(child, { ready: pattern }, app);
-  return { child, ready };
-}
 
 async function stopApp(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
@@ -241,9 +226,9 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'bench', level: 'warn' });
   const db = new pg.Client(services.DATABASE_URL);
   await db.connect();
-  const consumerEnv = { KVERSE_CONSUMER_PORT: '0' };
+  const consumerEnv = { ...services, KVERSE_CONSUMER_PORT: '0' };
   let consumer = await startApp('consumer', consumerEnv, /consumer started/);
-  const api = await startApp('api', { PORT: '0' }, /"url":"(http:[^"]+)"/);
+  const api = await startApp('api', { ...services, PORT: '0' }, /"url":"(http:[^"]+)"/);
   const apiUrl = api.ready;
   const metrics = createMetricsRegistry();
   let opened: OpenedDataPlane | undefined;

@@ -88,3 +88,37 @@ export async function startKverse(
   );
   return { child, restUrl: found.rest, grpcAddress: found.grpc };
 }
+
+/** The options of the benchmarks that run on the services (`scripts/services/*.sh` serve these defaults). */
+export const serviceOptions = {
+  'database-url': { type: 'string', default: 'postgres://kverse:kverse@127.0.0.1:5432/kverse' },
+  'amqp-url': { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' },
+  'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+} as const;
+
+/** The apps' environment for the services, from the parsed {@link serviceOptions}. */
+export function servicesOf(args: { 'database-url': string; 'amqp-url': string; 'redis-url': string }) {
+  return { DATABASE_URL: args['database-url'], AMQP_URL: args['amqp-url'], REDIS_URL: args['redis-url'] };
+}
+
+/**
+ * Starts `apps/<app>/dist/main.js` with `env` (the services' URLs among it) — on CPU 0 with `pinned` — and resolves
+ * once its output matches `pattern`, with the pattern's first group (or its match). The app is stopped when this
+ * process exits, whatever the benchmark did.
+ */
+export async function startApp(
+  app: string,
+  env: Record<string, string>,
+  pattern: RegExp,
+  { pinned = false } = {},
+): Promise<{ child: ChildProcess; ready: string }> {
+  const argv = [join(root, `apps/${app}/dist/main.js`)];
+  const options: SpawnOptions = {
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: 'pipe',
+  };
+  const child = pinned ? spawnPinned(process.execPath, argv, options) : spawn(process.execPath, argv, options);
+  process.once('exit', () => child.kill('SIGTERM'));
+  const { ready } = await awaitOutput(child, { ready: pattern }, app);
+  return { child, ready };
+}

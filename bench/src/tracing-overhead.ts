@@ -17,7 +17,7 @@
  *
  *   npm run bench -- tracing-overhead [--plane embedded|distributed] [--duration 5] [--connections 50] [--rounds 2]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { processCpuSeconds } from './grpc-load.js';
 import { median, printRatio, printTable } from './report.js';
-import { awaitOutput, pinLoadGenerator, serve, startKverse } from './serve.js';
+import { pinLoadGenerator, serviceOptions, servicesOf, startApp, startKverse } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,17 +36,14 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '2' },
     'value-bytes': { type: 'string', default: '256' },
     plane: { type: 'string', default: 'embedded' },
-    'database-url': { type: 'string', default: 'postgres://kverse:kverse@127.0.0.1:5432/kverse' },
-    'amqp-url': { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' },
-    'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    ...serviceOptions,
   },
 });
 if (args.plane !== 'embedded' && args.plane !== 'distributed') {
   throw new Error(`--plane must be embedded or distributed, not ${args.plane}`);
 }
 const distributed = args.plane === 'distributed';
-const services = { DATABASE_URL: args['database-url'], AMQP_URL: args['amqp-url'], REDIS_URL: args['redis-url'] };
-const root = new URL('../../', import.meta.url).pathname;
+const services = servicesOf(args);
 const duration = Number(args.duration);
 const connections = Number(args.connections);
 const rounds = Number(args.rounds);
@@ -86,12 +83,10 @@ interface Run {
  */
 async function startApi(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
   if (!distributed) return startKverse(dataDir, env).then(({ child, restUrl }) => ({ child, url: restUrl }));
-  const { child, found } = await serve(
-    [join(root, 'apps/api/dist/main.js')],
-    { ...services, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    { url: /"url":"(http:[^"]+)"/ },
-  );
-  return { child, url: found.url };
+  const { child, ready } = await startApp('api', { ...services, PORT: '0', ...env }, /"url":"(http:[^"]+)"/, {
+    pinned: true,
+  });
+  return { child, url: ready };
 }
 
 /**
@@ -99,20 +94,13 @@ async function startApi(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<{
  * only what its messages' trace context asks for, so the untraced API's writes record no spans in it either.
  */
 async function startConsumer(otlpUrl: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'apps/consumer/dist/main.js')], {
-    env: {
-      ...process.env,
-      ...services,
-      HOST: '127.0.0.1',
-      KVERSE_CONSUMER_PORT: '0',
-      LOG_LEVEL: 'info',
-      OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
-      OTEL_TRACES_SAMPLER: 'parentbased_always_off',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await awaitOutput(child, { ready: /consumer started/ }, 'the consumer');
-  return child;
+  const env = {
+    ...services,
+    KVERSE_CONSUMER_PORT: '0',
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+    OTEL_TRACES_SAMPLER: 'parentbased_always_off',
+  };
+  return (await startApp('consumer', env, /consumer started/)).child;
 }
 
 async function main(): Promise<void> {
