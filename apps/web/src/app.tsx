@@ -286,10 +286,12 @@ export function App() {
               return;
             }
             // The rows of the previous prefix go at once, rather than staying under the new heading until its page
-            // arrives; the effect of the new prefix loads it and watches it.
+            // arrives, and so does its watch's "Live": the new prefix is watched only once its own watch opens. The
+            // effect of the new prefix loads it and watches it.
             view.current = { ...view.current, prefix: p, cursor: undefined };
             setItems([]);
             setCursor(undefined);
+            setWatch({ state: 'connecting' });
             setPrefix(p);
           }}
           onMore={loadMore}
