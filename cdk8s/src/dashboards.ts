@@ -80,6 +80,11 @@ export const DASHBOARDS: Readonly<Record<string, Dashboard>> = {
         ],
       },
       {
+        title: 'Partitions owned per replica (consumer group)',
+        unit: 'short',
+        targets: [{ expr: 'max by (pod) (kverse_consumer_owned_partitions)', legend: '{{pod}}' }],
+      },
+      {
         title: 'Batch apply time p99 and batch size p50',
         unit: 's',
         targets: [

@@ -37,9 +37,12 @@ export async function startConsumer(config: ConsumerConfig, deps: ConsumerDeps):
   const engine = deps.engine ?? (await SqlEngine.open({ url: config.databaseUrl, logger }));
   const ownCache = deps.cache ? undefined : await openRedisCache(config, engine, deps);
   const cache = deps.cache ?? ownCache;
+  const writerId = config.writerId ?? defaultWriterId();
   const consumer = new WriteConsumer({
     amqpUrl: config.amqpUrl,
     partitions: config.partitions,
+    instance: writerId,
+    heartbeatMs: config.groupHeartbeatMs,
     prefetch: config.prefetch,
     maxBatch: config.maxBatch,
     maxAttempts: config.maxAttempts,
@@ -49,13 +52,15 @@ export async function startConsumer(config: ConsumerConfig, deps: ConsumerDeps):
     logger,
   });
   // Expired keys (TTL) become conditional deletes sent through kv.writes like any write, so caches and watchers see
-  // them; every replica sweeps (a repeated delete fails its condition harmlessly) and collects old tombstones.
+  // them. The replica owning partition 0 sweeps and collects old tombstones; while the replicas' views of the group
+  // differ (a few heartbeats), two may do it at once, which is harmless (a repeated delete fails its condition).
   const expiryWrites = new AmqpWritePath({ url: config.amqpUrl, partitions: config.partitions, logger });
   const housekeeping = startHousekeeping({
     engine,
-    clock: new HybridClock({ writer: config.writerId ?? defaultWriterId() }),
+    clock: new HybridClock({ writer: writerId }),
     submit: (write) => expiryWrites.submit(write),
     config,
+    active: () => consumer.leads(),
     logger,
   });
   const server = createServer((req, res) => {

@@ -35,6 +35,11 @@ export const consumerConfigSpec = defineConfig({
     Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
     'Deliveries of one message before it goes to the dead-letter queue',
   ),
+  groupHeartbeatMs: setting(
+    'KVERSE_CONSUMER_HEARTBEAT_MS',
+    Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
+    "Time between the consumers' heartbeats; the partitions are divided again when one is unheard for three",
+  ),
   expirySweepMs: dataPlaneConfigSpec.expirySweepMs,
   tombstoneRetentionMs: dataPlaneConfigSpec.tombstoneRetentionMs,
   writerId: dataPlaneConfigSpec.writerId,

@@ -31,6 +31,16 @@ export function createConsumerMetrics(registry: Registry) {
       help: 'Messages sent to the dead-letter queue',
       registers: [registry],
     }),
+    groupMembers: new Gauge({
+      name: 'kverse_consumer_group_members',
+      help: 'Write consumers this one hears from, itself included (0 while disconnected from RabbitMQ)',
+      registers: [registry],
+    }),
+    ownedPartitions: new Gauge({
+      name: 'kverse_consumer_owned_partitions',
+      help: 'Partitions of kv.writes the consumer group assigns to this consumer',
+      registers: [registry],
+    }),
     changesRetries: new Counter({
       name: 'kverse_consumer_changes_publish_retries_total',
       help: 'kv.changes messages published again because the broker did not confirm them',

@@ -1,10 +1,12 @@
 import {
   CHANGES_EXCHANGE,
+  ConsumerGroup,
   DEAD_LETTER_QUEUE,
   declareChangeTopology,
   declareWriteTopology,
   decodeWrite,
   encodeChanges,
+  type GroupView,
   partitionQueue,
   REASON_HEADER,
   Reconnector,
@@ -36,6 +38,10 @@ export interface WriteConsumerOptions {
   readonly prefetch: number;
   readonly maxBatch: number;
   readonly maxAttempts: number;
+  /** Names this process among the consumers sharing the partitions (see {@link ConsumerGroup}). */
+  readonly instance: string;
+  /** Time between the consumer group's heartbeats. @default 1000 */
+  readonly heartbeatMs?: number;
   readonly engine: KvEngine;
   readonly cache?: ChangeSink;
   readonly metrics: ConsumerMetrics;
@@ -47,6 +53,15 @@ interface Delivery {
   readonly channel: Channel;
 }
 
+/** This consumer's subscription to one partition queue. */
+interface Subscription {
+  readonly channel: Channel;
+  tag: string;
+  /** When it last handed the partition over (cancelled and subscribed again), ms since the epoch. */
+  handedOverAt: number;
+  handingOver: boolean;
+}
+
 /**
  * Drains the `kv.writes` partition queues into the engine. Per batch: decode and validate every message (poison →
  * dead-letter queue with the reason), apply the rest as one engine batch (one transaction, one multi-row upsert),
@@ -56,13 +71,18 @@ interface Delivery {
  * short happens then. A database outage holds the batch (unacked) and retries with backoff, and so does a
  * `kv.changes` message the broker does not confirm; messages delivered more than `maxAttempts` times are
  * dead-lettered.
+ *
+ * Replicas share the partitions: each subscribes to every partition queue (single active consumer: one drains it, the
+ * others wait in line to take over at once if it goes), and the {@link ConsumerGroup} divides the partitions among
+ * them — a replica active on a partition another one owns hands it over by subscribing again at the back of the line.
  */
 export class WriteConsumer {
   private readonly reconnector: Reconnector;
   private buffer: Delivery[] = [];
   private running: Promise<void> | undefined;
   private publisher: ConfirmChannel | undefined;
-  private consumers: Array<{ channel: Channel; tag: string }> = [];
+  private subscriptions = new Map<number, Subscription>();
+  private group: ConsumerGroup | undefined;
   private dbDown: string | undefined;
   private draining = false;
 
@@ -77,22 +97,38 @@ export class WriteConsumer {
         await declareChangeTopology(publisher);
         const channel = await connection.createChannel();
         channel.on('error', () => undefined);
+        // A channel the broker closes while the connection stays up (an unknown delivery tag acked, a delivery held
+        // past the broker's consumer timeout) would leave this replica connected and ready but consuming nothing:
+        // reconnect instead, which subscribes again (the channel's unacked messages are redelivered).
+        channel.on('close', () => {
+          if (!this.draining && this.subscriptions.get(0)?.channel === channel)
+            connection.close().catch(() => undefined);
+        });
         await channel.prefetch(options.prefetch, false);
-        const consumers: Array<{ channel: Channel; tag: string }> = [];
+        const subscriptions = new Map<number, Subscription>();
         for (let p = 0; p < options.partitions; p++) {
-          const { consumerTag } = await channel.consume(
-            partitionQueue(p),
-            (msg) => msg && this.receive({ msg, channel }),
-            { noAck: false },
-          );
-          consumers.push({ channel, tag: consumerTag });
+          subscriptions.set(p, { channel, tag: await this.subscribe(channel, p), handedOverAt: 0, handingOver: false });
         }
-        this.consumers = consumers;
+        this.subscriptions = subscriptions;
+        this.group = await ConsumerGroup.join(connection, {
+          partitions: options.partitions,
+          instance: options.instance,
+          ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+          logger: options.logger,
+          onChange: (view) => {
+            this.showView(view);
+            for (let p = 0; p < options.partitions; p++) if (!view.owned.has(p)) void this.handOver(p);
+          },
+        });
+        this.showView(this.group.current);
       },
       onDown: () => {
         // Unacked deliveries of the lost channel are redelivered by the broker to whoever consumes next.
         this.publisher = undefined;
-        this.consumers = [];
+        this.group?.stop();
+        this.group = undefined;
+        this.showView(undefined);
+        this.subscriptions = new Map();
         this.buffer = [];
       },
     });
@@ -114,6 +150,52 @@ export class WriteConsumer {
     return publisher;
   }
 
+  /** Subscribes to partition `p`'s queue; resolves with the consumer tag. */
+  private async subscribe(channel: Channel, p: number): Promise<string> {
+    const { consumerTag } = await channel.consume(
+      partitionQueue(p),
+      (msg) => msg && this.receive({ msg, channel }, p),
+      {
+        noAck: false,
+      },
+    );
+    return consumerTag;
+  }
+
+  /**
+   * Hands partition `p` over to its owner: cancels this replica's subscription and subscribes again, at the back of
+   * the queue's line (behind the owner, which subscribed when it joined). The deliveries already received stay this
+   * replica's to apply and ack. At most once per heartbeat interval per partition: when the owner is not in line (it
+   * has just gone and the group has not noticed yet), the queue comes back here.
+   */
+  private async handOver(p: number): Promise<void> {
+    const sub = this.subscriptions.get(p);
+    const interval = this.options.heartbeatMs ?? 1000;
+    if (!sub || sub.handingOver || this.draining || Date.now() - sub.handedOverAt < interval) return;
+    sub.handingOver = true;
+    sub.handedOverAt = Date.now();
+    try {
+      await sub.channel.cancel(sub.tag);
+      if (this.draining || this.subscriptions.get(p) !== sub) return;
+      sub.tag = await this.subscribe(sub.channel, p);
+      this.options.logger.debug({ partition: p }, 'partition handed over to its owner');
+    } catch {
+      // The channel went: the reconnect subscribes again.
+    } finally {
+      sub.handingOver = false;
+    }
+  }
+
+  private showView(view: GroupView | undefined): void {
+    this.options.metrics.groupMembers.set(view?.members.length ?? 0);
+    this.options.metrics.ownedPartitions.set(view?.owned.size ?? 0);
+  }
+
+  /** Whether this replica owns partition 0, which also makes it the one that runs the housekeeping (TTL, tombstones). */
+  leads(): boolean {
+    return this.group?.owns(0) ?? false;
+  }
+
   ready(timeoutMs: number): Promise<void> {
     return this.reconnector.waitUntilUp(timeoutMs);
   }
@@ -125,12 +207,14 @@ export class WriteConsumer {
   /** Stops taking messages, finishes what was received (apply, publish, ack), then disconnects. */
   async drain(): Promise<void> {
     this.draining = true;
-    for (const c of this.consumers) await c.channel.cancel(c.tag).catch(() => undefined);
+    for (const sub of this.subscriptions.values()) await sub.channel.cancel(sub.tag).catch(() => undefined);
+    await this.group?.leave();
     while (this.running) await this.running;
     await this.reconnector.close();
   }
 
-  private receive(delivery: Delivery): void {
+  private receive(delivery: Delivery, partition: number): void {
+    if (this.group && !this.group.owns(partition)) void this.handOver(partition);
     this.buffer.push(delivery);
     this.running ??= this.loop();
   }

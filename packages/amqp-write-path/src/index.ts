@@ -1,5 +1,6 @@
 export * from './amqp-write-path.js';
 export * from './change-source.js';
+export * from './consumer-group.js';
 export * from './messages.js';
 export * from './reconnector.js';
 export * from './topology.js';

@@ -10,9 +10,12 @@ import type { Channel } from 'amqplib';
  * - `kv.writes.dead` — quorum queue of messages a consumer refused, with header `x-kverse-reason`.
  * - `kv.changes` — durable fanout exchange of settled writes; each API process binds its own exclusive,
  *   auto-delete queue.
+ * - `kv.consumers` — durable fanout exchange of the write consumers' heartbeats (see `ConsumerGroup`); each consumer
+ *   binds its own exclusive, auto-delete queue.
  */
 export const WRITES_EXCHANGE = 'kv.writes';
 export const CHANGES_EXCHANGE = 'kv.changes';
+export const CONSUMERS_EXCHANGE = 'kv.consumers';
 export const DEAD_LETTER_QUEUE = 'kv.writes.dead';
 export const REASON_HEADER = 'x-kverse-reason';
 
@@ -22,12 +25,17 @@ export function partitionQueue(partition: number): string {
 
 /** The partition of a key: FNV-1a (32 bit) of its UTF-8 bytes, modulo the partition count. */
 export function partitionOf(key: string, partitions: number): number {
+  return fnv1a32(key) % partitions;
+}
+
+/** FNV-1a, 32 bit, of the UTF-8 bytes of `text`. */
+export function fnv1a32(text: string): number {
   let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(key, 'utf8')) {
+  for (const byte of Buffer.from(text, 'utf8')) {
     hash ^= byte;
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  return hash % partitions;
+  return hash;
 }
 
 const QUORUM = { 'x-queue-type': 'quorum' };

@@ -13,6 +13,8 @@ export interface ExpirySweeperOptions {
   readonly intervalMs?: number;
   /** Most keys deleted per sweep. @default 500 */
   readonly batch?: number;
+  /** Whether to sweep now (one of several replicas does). @default always */
+  readonly active?: () => boolean;
   readonly logger: Logger;
 }
 
@@ -28,7 +30,13 @@ export class ExpirySweeper {
   private submitted = new Map<string, bigint>();
 
   constructor(private readonly options: ExpirySweeperOptions) {
-    this.periodic = new Periodic(options.intervalMs ?? 1000, () => this.sweep(), options.logger, 'expiry sweep');
+    this.periodic = new Periodic(
+      options.intervalMs ?? 1000,
+      () => this.sweep(),
+      options.logger,
+      'expiry sweep',
+      options.active,
+    );
   }
 
   start(): this {

@@ -10,6 +10,8 @@ export interface HousekeepingOptions {
   /** Sends an expiry delete down the write path the process's writes take. */
   readonly submit: (write: Write) => Promise<unknown>;
   readonly config: { readonly expirySweepMs: number; readonly tombstoneRetentionMs: number };
+  /** Whether this process does the work now (one of several replicas). @default always */
+  readonly active?: () => boolean;
   readonly logger: Logger;
 }
 
@@ -24,11 +26,13 @@ export function startHousekeeping(options: HousekeepingOptions): { stop(): Promi
     clock: options.clock,
     submit: options.submit,
     intervalMs: config.expirySweepMs,
+    ...(options.active ? { active: options.active } : {}),
     logger: logger.child({ component: 'expiry' }),
   }).start();
   const collector = new TombstoneCollector({
     engine,
     retentionMs: config.tombstoneRetentionMs,
+    ...(options.active ? { active: options.active } : {}),
     logger: logger.child({ component: 'tombstones' }),
   }).start();
   return {

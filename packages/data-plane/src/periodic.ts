@@ -2,7 +2,8 @@ import type { Logger } from '@kverse/runtime';
 
 /**
  * Runs `task` every `intervalMs`, one run at a time (the next is scheduled when the last settles), off the event
- * loop's keep-alive. A failed run is logged as `what failed` and the schedule goes on.
+ * loop's keep-alive, skipping the runs that come while `active()` says no. A failed run is logged as `what failed`
+ * and the schedule goes on.
  */
 export class Periodic {
   private timer: NodeJS.Timeout | undefined;
@@ -14,6 +15,7 @@ export class Periodic {
     private readonly task: () => Promise<unknown>,
     private readonly logger: Logger,
     private readonly what: string,
+    private readonly active: () => boolean = () => true,
   ) {}
 
   start(): this {
@@ -31,7 +33,7 @@ export class Periodic {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.task()
+      this.running = (this.active() ? this.task() : Promise.resolve())
         .then(() => undefined)
         .catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, `${this.what} failed`))
         .finally(() => {

@@ -12,6 +12,8 @@ export interface TombstoneCollectorOptions {
   readonly retentionMs: number;
   /** Time between collections. @default the retention, at most 10 minutes */
   readonly intervalMs?: number;
+  /** Whether to collect now (one of several replicas does). @default always */
+  readonly active?: () => boolean;
   readonly logger: Logger;
 }
 
@@ -32,6 +34,7 @@ export class TombstoneCollector {
             () => this.collect(),
             options.logger,
             'tombstone collection',
+            options.active,
           )
         : undefined;
   }

@@ -81,4 +81,29 @@ describe('TombstoneCollector (on the log engine)', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(cutoffs.length).toBe(runs);
   });
+
+  it('collects only while active (the consumer replica that leads)', async () => {
+    await seed();
+    let cutoffs = 0;
+    const watched = {
+      purgeTombstones: (before: number) => {
+        cutoffs++;
+        return engine.purgeTombstones(before);
+      },
+    };
+    let leads = false;
+    const collector = new TombstoneCollector({
+      engine: watched,
+      retentionMs: DAY,
+      intervalMs: 5,
+      active: () => leads,
+      logger,
+    }).start();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(cutoffs).toBe(0);
+    leads = true;
+    await expect.poll(() => cutoffs).toBeGreaterThanOrEqual(1);
+    await collector.stop();
+    expect(await engine.apply([put('old', 1n, Date.now())])).toEqual(['applied']);
+  });
 });
