@@ -130,8 +130,12 @@ class Watcher implements WatchSubscription {
  * (`WatchSink.start`: an SSE `id`, a gRPC header), so a watcher that saw no change yet can still resume, and every end
  * but `close()` carries it.
  *
- * Resume is exact per key (a key's applied versions only grow). Across keys, changes are delivered in the order
- * they were applied, which on the asynchronous path may differ slightly from version order.
+ * A key's changes reach watchers in version order, each version once: a change at or below the last version
+ * published for its key is dropped — a second announcement of the same write (at-least-once after a consumer's
+ * crash), or an older write's change arriving after a newer one's (two consumers committing one key in turn, e.g. a
+ * transaction routed by another key's partition, publish their changes independently). That makes resume exact per
+ * key. Across keys, changes are delivered in the order they arrive, which on the asynchronous path may differ
+ * slightly from version order.
  */
 export class WatchHub {
   private readonly watchers = new Set<Watcher>();
@@ -139,6 +143,8 @@ export class WatchHub {
   // prefix outgrows the retained part, so each publish costs O(its changes) instead of shifting the whole history.
   private history: Mutation[] = [];
   private start = 0;
+  /** The version of each key's last change in the retained history (forgotten when that change leaves it). */
+  private latest = new Map<string, Version>();
   private readonly retention: number;
   private readonly maxPending: number;
   /** Resuming from below this version may miss changes: the highest dropped from history, or where it begins. */
@@ -160,9 +166,12 @@ export class WatchHub {
     return this.watchers.size;
   }
 
-  /** Feeds applied changes, in apply order. */
+  /** Feeds applied changes, in apply order (a key's stale or repeated changes are dropped: see the class comment). */
   publish(changes: readonly Mutation[]): void {
     for (const change of changes) {
+      const last = this.latest.get(change.key);
+      if (last !== undefined && change.version <= last) continue;
+      this.latest.set(change.key, change.version);
       this.history.push(change);
       if (change.version > this.head) this.head = change.version;
       for (const w of this.watchers) w.offer(change);
@@ -171,6 +180,7 @@ export class WatchHub {
     for (; this.start < keepFrom; this.start++) {
       const dropped = this.history[this.start]!;
       if (dropped.version > this.compactedThrough) this.compactedThrough = dropped.version;
+      if (this.latest.get(dropped.key) === dropped.version) this.latest.delete(dropped.key);
     }
     if (this.start > 1024 && this.start >= this.history.length - this.start) {
       this.history = this.history.slice(this.start);
@@ -221,6 +231,7 @@ export class WatchHub {
   restart(historyFrom: Version = nowAsVersion()): void {
     this.history = [];
     this.start = 0;
+    this.latest = new Map();
     if (historyFrom > this.compactedThrough) this.compactedThrough = historyFrom;
     if (historyFrom > this.head) this.head = historyFrom;
     this.suspended = undefined;

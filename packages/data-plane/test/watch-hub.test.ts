@@ -39,6 +39,35 @@ describe('WatchHub', () => {
     expect(byPrefix.got.map((c) => c.key)).toEqual(['a/1', 'a/2', 'a/1']);
   });
 
+  it("drops a key's change at or below the last version published for it: a repeat, or an older write arriving late", () => {
+    const hub = new WatchHub({ historyFrom: 0n });
+    const live = sink();
+    hub.watch({ prefix: '' }, live);
+    const older = put('k', 'older');
+    const newer = put('k', 'newer');
+    const other = put('j');
+    // Two consumers committed k in turn; the second one's change arrived first. Then the first write is announced
+    // again (a redelivery after a crash), and a change of another key.
+    hub.publish([newer, older]);
+    hub.publish([newer, other]);
+    expect(live.got).toEqual([newer, other]);
+    // Resuming replays the same: k never goes back to the older value.
+    const resumed = sink();
+    hub.watch({ prefix: '' }, resumed, { fromVersion: 0n });
+    expect(resumed.got).toEqual([newer, other]);
+  });
+
+  it('forgets a key once its last change leaves the retained history', () => {
+    const hub = new WatchHub({ retention: 2, historyFrom: 0n });
+    const old = put('k', 'old');
+    hub.publish([old, put('a'), put('b')]);
+    const live = sink();
+    hub.watch({ key: 'k' }, live);
+    // Memory stays bounded by the retention: k is no longer known, so a repeat of its write passes again.
+    hub.publish([old]);
+    expect(live.got).toEqual([old]);
+  });
+
   it('buffers while a sink is congested and flushes on resume', () => {
     const hub = new WatchHub({ maxPending: 10 });
     const s = sink({ congested: true });
