@@ -82,6 +82,8 @@ export class WriteConsumer {
   private running: Promise<void> | undefined;
   private publisher: ConfirmChannel | undefined;
   private subscriptions = new Map<number, Subscription>();
+  /** Drops the connection so the reconnect subscribes afresh (see the set-up). */
+  private restart: (why: string) => void = () => undefined;
   private group: ConsumerGroup | undefined;
   private dbDown: string | undefined;
   private draining = false;
@@ -97,12 +99,24 @@ export class WriteConsumer {
         await declareChangeTopology(publisher);
         const channel = await connection.createChannel();
         channel.on('error', () => undefined);
-        // A channel the broker closes while the connection stays up (an unknown delivery tag acked, a delivery held
-        // past the broker's consumer timeout) would leave this replica connected and ready but consuming nothing:
-        // reconnect instead, which subscribes again (the channel's unacked messages are redelivered).
-        channel.on('close', () => {
-          if (!this.draining && this.subscriptions.get(0)?.channel === channel)
+        // Connected and ready but consuming nothing is the one state this replica must never stay in. A channel the
+        // broker closes while the connection stays up (an unknown delivery tag acked, a delivery held past the
+        // broker's consumer timeout), or a subscription it cancels (its queue was deleted), reconnects instead: the
+        // set-up declares the queues again and subscribes (the channel's unacked messages are redelivered).
+        let open = true;
+        connection.on('close', () => {
+          open = false;
+        });
+        this.restart = (why) => {
+          // After the turn: when the whole connection is closing, its channels close first and the reconnect follows.
+          setImmediate(() => {
+            if (this.draining || !open) return;
+            options.logger.warn({ reason: why }, 'lost a subscription to kv.writes; reconnecting to RabbitMQ');
             connection.close().catch(() => undefined);
+          });
+        };
+        channel.on('close', () => {
+          if (this.subscriptions.get(0)?.channel === channel) this.restart('channel closed by the broker');
         });
         await channel.prefetch(options.prefetch, false);
         const subscriptions = new Map<number, Subscription>();
@@ -154,7 +168,8 @@ export class WriteConsumer {
   private async subscribe(channel: Channel, p: number): Promise<string> {
     const { consumerTag } = await channel.consume(
       partitionQueue(p),
-      (msg) => msg && this.receive({ msg, channel }, p),
+      (msg) =>
+        msg ? this.receive({ msg, channel }, p) : this.restart(`${partitionQueue(p)} cancelled the subscription`),
       {
         noAck: false,
       },
