@@ -22,6 +22,8 @@ export interface GrpcKvDeps {
   readonly metrics: Registry;
   /** Tokens, rate limits and audit log (shared with the REST API in one process). @default open to all */
   readonly access?: AccessControl;
+  /** Record a SERVER span per call (an OpenTelemetry SDK was started). @default false */
+  readonly tracing?: boolean;
 }
 
 /** A running gRPC KV server. */
@@ -71,6 +73,7 @@ export async function startGrpcKv(config: GrpcKvConfig, deps: GrpcKvDeps): Promi
     metrics: new KvMetrics(deps.metrics),
     logger,
     waitAppliedMs: config.waitAppliedMs,
+    tracing: deps.tracing ?? false,
     ...(access.active ? { guard: new AccessGuard(access) } : {}),
   });
   service.addToServer(server);

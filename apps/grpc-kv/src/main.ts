@@ -36,7 +36,13 @@ await runMain(async () => {
 
   const opened = await openDataPlaneFromEnv(process.env, logger, metrics);
   shutdown.add('data plane', () => opened.close());
-  const server = await startGrpcKv(config, { dataPlane: opened.dataPlane, logger, metrics, access });
+  const server = await startGrpcKv(config, {
+    dataPlane: opened.dataPlane,
+    logger,
+    metrics,
+    access,
+    tracing: telemetry.enabled,
+  });
   shutdown.add('grpc kv', () => server.close());
   const metricsServer = await startMetricsServer(metrics, config.host, config.metricsPort);
   shutdown.add('metrics', () => metricsServer.close());

@@ -96,6 +96,7 @@ export async function startPlatform(env: Env, logger?: Logger): Promise<StartedP
       logger: log.child({ app: 'grpc-kv' }),
       metrics,
       access,
+      tracing: telemetry.enabled,
     });
     shutdown.add('grpc kv', () => grpc.close());
     endpoints['gRPC KV (kvstore.KvStore)'] = grpc.address;

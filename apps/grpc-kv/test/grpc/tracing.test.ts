@@ -13,7 +13,7 @@ describe('gRPC KV server spans', () => {
 
   beforeAll(async () => {
     receiver = await OtlpReceiver.start();
-    h = await startHarness();
+    h = await startHarness({}, undefined, { tracing: true });
     client = kvClient(h.server.address);
   });
   afterAll(async () => {

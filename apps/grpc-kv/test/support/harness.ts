@@ -27,7 +27,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Env = {}, access?: AccessControl): Promise<Harness> {
+export async function startHarness(env: Env = {}, access?: AccessControl, { tracing = false } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'kverse-grpc-kv-'));
   const opened = await openEmbeddedDataPlane(
     parseConfig(dataPlaneConfigSpec, { KVERSE_DATA_DIR: dir, KVERSE_FSYNC: 'none', ...env }),
@@ -36,7 +36,7 @@ export async function startHarness(env: Env = {}, access?: AccessControl): Promi
   const metrics = createMetricsRegistry();
   const server = await startGrpcKv(
     parseConfig(grpcKvConfigSpec, { GRPC_KV_HOST: '127.0.0.1', GRPC_KV_PORT: '0', ...env }),
-    { dataPlane: opened.dataPlane, logger: silentLogger, metrics, ...(access ? { access } : {}) },
+    { dataPlane: opened.dataPlane, logger: silentLogger, metrics, tracing, ...(access ? { access } : {}) },
   );
   return {
     server,
