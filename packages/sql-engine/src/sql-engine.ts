@@ -234,20 +234,32 @@ export class SqlEngine implements KvEngine {
   /**
    * Deletes tombstones older than `before` in transactions of at most {@link PURGE_BATCH} rows (CockroachDB bounds the
    * size of a transaction, and a short one holds its locks briefly), each found through the partial index of
-   * tombstones.
+   * tombstones; resolves with how many went. The remembered failed writes past their retention go too: like a
+   * tombstone, such a row only exists to stop a late redelivery, and without this pass rows stayed for as long as no
+   * new failure came to prune them.
    */
   async purgeTombstones(before: number): Promise<number> {
     this.assertOpen();
+    const tombstones = await this.deleteInBatches(
+      `DELETE FROM ${this.table} WHERE key IN (
+         SELECT key FROM ${this.table} WHERE deleted AND updated_at < $1 LIMIT ${PURGE_BATCH}
+       ) AND deleted AND updated_at < $1`,
+      before,
+    );
+    await this.deleteInBatches(
+      `DELETE FROM ${this.failedTable} WHERE (version, writer, key) IN (
+         SELECT version, writer, key FROM ${this.failedTable} WHERE failed_at < $1 LIMIT ${PURGE_BATCH}
+       )`,
+      Date.now() - FAILED_WRITE_RETENTION_MS,
+    );
+    return tombstones;
+  }
+
+  /** Runs a `DELETE` of at most {@link PURGE_BATCH} rows older than `$1` until one deletes fewer; the total. */
+  private async deleteInBatches(statement: string, before: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const result = await withRetry(() =>
-        this.pool.query(
-          `DELETE FROM ${this.table} WHERE key IN (
-             SELECT key FROM ${this.table} WHERE deleted AND updated_at < $1 LIMIT ${PURGE_BATCH}
-           ) AND deleted AND updated_at < $1`,
-          [String(before)],
-        ),
-      );
+      const result = await withRetry(() => this.pool.query(statement, [String(before)]));
       const removed = result.rowCount ?? 0;
       total += removed;
       if (removed < PURGE_BATCH) return total;

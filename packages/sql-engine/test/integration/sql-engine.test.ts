@@ -164,8 +164,19 @@ describe('SQL engine specifics', () => {
         { op: 'delete', key: 'recent', version: BigInt(old + 1), writer: 'w', timestamp: 5000 },
         { op: 'put', key: 'live', value: 'v', version: BigInt(old + 2), writer: 'w', timestamp: 1000 },
       ]);
+      // Failed writes remembered longer than their retention go with the old tombstones; a recent one stays.
+      const client = new pg.Client(DATABASE_URL);
+      await client.connect();
+      const failed = `${h.schemaName}.kv_failed_writes`;
+      await client.query(
+        `INSERT INTO ${failed} (version, writer, key, failed_at) VALUES (7, 'old', 'k', 0), (8, 'new', 'k', $1)`,
+        [String(Date.now())],
+      );
       expect(await engine.purgeTombstones(2000)).toBe(old);
       expect(await engine.purgeTombstones(2000)).toBe(0);
+      const kept = await client.query(`SELECT writer FROM ${failed}`);
+      await client.end();
+      expect(kept.rows.map((r) => r.writer.toString())).toEqual(['new']);
       // The recent tombstone still stops an older write; the purged ones no longer do.
       const late = (key: string) => ({
         op: 'put' as const,
