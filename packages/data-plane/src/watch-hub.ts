@@ -133,9 +133,15 @@ class Watcher implements WatchSubscription {
  * A key's changes reach watchers in version order, each version once: a change at or below the last version
  * published for its key is dropped — a second announcement of the same write (at-least-once after a consumer's
  * crash), or an older write's change arriving after a newer one's (two consumers committing one key in turn, e.g. a
- * transaction routed by another key's partition, publish their changes independently). That makes resume exact per
- * key. Across keys, changes are delivered in the order they arrive, which on the asynchronous path may differ
- * slightly from version order.
+ * transaction routed by another key's partition, publish their changes independently).
+ *
+ * Across keys, changes arrive roughly, not exactly, in version order (versions are minted before the queue), and
+ * are delivered in arrival order. So a resume is placed by arrival: when `fromVersion` is the version of a change
+ * this hub still holds — the last one a watcher received, which is what every end reports — the watch replays every
+ * change that arrived after it, whatever its version, and misses nothing (it may repeat a change of the same version,
+ * e.g. another key of the same transaction). A `fromVersion` the hub does not hold (a watch resumed on another
+ * replica, whose arrival order differs; a position with no change behind it) replays the changes with a higher
+ * version: exact for each key, while a change to another key that arrived after a higher version is missed.
  */
 export class WatchHub {
   private readonly watchers = new Set<Watcher>();
@@ -145,6 +151,10 @@ export class WatchHub {
   private start = 0;
   /** The version of each key's last change in the retained history (forgotten when that change leaves it). */
   private latest = new Map<string, Version>();
+  /** Arrival number (counted over every change kept) of each version's first change in the retained history. */
+  private arrivalOf = new Map<Version, number>();
+  /** Arrival number of `history[0]`. */
+  private base = 0;
   private readonly retention: number;
   private readonly maxPending: number;
   /** Resuming from below this version may miss changes: the highest dropped from history, or where it begins. */
@@ -172,6 +182,7 @@ export class WatchHub {
       const last = this.latest.get(change.key);
       if (last !== undefined && change.version <= last) continue;
       this.latest.set(change.key, change.version);
+      if (!this.arrivalOf.has(change.version)) this.arrivalOf.set(change.version, this.base + this.history.length);
       this.history.push(change);
       if (change.version > this.head) this.head = change.version;
       for (const w of this.watchers) w.offer(change);
@@ -181,9 +192,11 @@ export class WatchHub {
       const dropped = this.history[this.start]!;
       if (dropped.version > this.compactedThrough) this.compactedThrough = dropped.version;
       if (this.latest.get(dropped.key) === dropped.version) this.latest.delete(dropped.key);
+      if (this.arrivalOf.get(dropped.version) === this.base + this.start) this.arrivalOf.delete(dropped.version);
     }
     if (this.start > 1024 && this.start >= this.history.length - this.start) {
       this.history = this.history.slice(this.start);
+      this.base += this.start;
       this.start = 0;
     }
   }
@@ -195,7 +208,9 @@ export class WatchHub {
   watch(filter: WatchFilter, sink: WatchSink, options: WatchOptions = {}): WatchSubscription {
     if (this.suspended) throw this.suspended;
     const from = options.fromVersion;
-    if (from !== undefined && from < this.compactedThrough) {
+    // Where the change of that version arrived, when this hub still holds it (see the class comment).
+    const arrival = from === undefined ? undefined : this.arrivalOf.get(from);
+    if (from !== undefined && arrival === undefined && from < this.compactedThrough) {
       throw new KvError(
         'KV_ERR_COMPACTED',
         `changes after version ${from} are no longer retained (history starts after ${this.compactedThrough}); re-read the current state and watch again`,
@@ -205,7 +220,9 @@ export class WatchHub {
     const watcher = new Watcher(this, filter, sink, options.maxPending ?? this.maxPending, from ?? this.head);
     this.watchers.add(watcher);
     sink.start?.(watcher.lastVersion);
-    if (from !== undefined) {
+    if (arrival !== undefined) {
+      for (let i = arrival - this.base + 1; i < this.history.length; i++) watcher.offer(this.history[i]!);
+    } else if (from !== undefined) {
       for (let i = this.start; i < this.history.length; i++) {
         const change = this.history[i]!;
         if (change.version > from) watcher.offer(change);
@@ -231,7 +248,9 @@ export class WatchHub {
   restart(historyFrom: Version = nowAsVersion()): void {
     this.history = [];
     this.start = 0;
+    this.base = 0;
     this.latest = new Map();
+    this.arrivalOf = new Map();
     if (historyFrom > this.compactedThrough) this.compactedThrough = historyFrom;
     if (historyFrom > this.head) this.head = historyFrom;
     this.suspended = undefined;

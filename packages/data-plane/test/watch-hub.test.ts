@@ -57,6 +57,61 @@ describe('WatchHub', () => {
     expect(resumed.got).toEqual([newer, other]);
   });
 
+  it('resumes after the last change a watcher received, in arrival order, missing none that arrived later with a lower version', () => {
+    fc.assert(
+      fc.property(
+        // Versions in any order (changes to different keys, minted before the queue, arrive roughly in version order
+        // only), and where the watcher is cut short.
+        fc.uniqueArray(fc.bigInt({ min: 1n, max: 1_000_000n }), { minLength: 2, maxLength: 40 }),
+        fc.nat(),
+        (versions, at) => {
+          const changes: Mutation[] = versions.map((version, i) => ({
+            op: 'put',
+            key: `k${i}`,
+            value: 'v',
+            version,
+            writer: 'w',
+            timestamp: 0,
+          }));
+          const cut = 1 + (at % (changes.length - 1));
+          const hub = new WatchHub({ historyFrom: 0n });
+          const first = sink();
+          const watch = hub.watch({ prefix: '' }, first);
+          hub.publish(changes.slice(0, cut));
+          watch.close();
+          hub.publish(changes.slice(cut));
+          const resumed = sink();
+          hub.watch({ prefix: '' }, resumed, { fromVersion: first.got.at(-1)!.version });
+          expect([...first.got, ...resumed.got]).toEqual(changes);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a watcher cut off as too slow resumes with the changes it had pending, lower versions included', () => {
+    const hub = new WatchHub({ historyFrom: 0n, maxPending: 2 });
+    const slow = sink({ congested: true });
+    hub.watch({ prefix: '' }, slow);
+    const at = (key: string, version: bigint): Mutation => ({
+      op: 'put',
+      key,
+      value: 'v',
+      version,
+      writer: 'w',
+      timestamp: 0,
+    });
+    const changes = [at('a', 100n), at('b', 95n), at('c', 96n), at('d', 101n)];
+    hub.publish(changes);
+    const err = slow.ended() as KvError;
+    expect(err.code).toBe('KV_ERR_SLOW_CONSUMER');
+    const resume = BigInt((err.details as { resumeFromVersion: string }).resumeFromVersion);
+    expect(resume).toBe(100n);
+    const resumed = sink();
+    hub.watch({ prefix: '' }, resumed, { fromVersion: resume });
+    expect(resumed.got).toEqual(changes.slice(1));
+  });
+
   it('forgets a key once its last change leaves the retained history', () => {
     const hub = new WatchHub({ retention: 2, historyFrom: 0n });
     const old = put('k', 'old');
