@@ -139,9 +139,10 @@ class Watcher implements WatchSubscription {
  * are delivered in arrival order. So a resume is placed by arrival: when `fromVersion` is the version of a change
  * this hub still holds — the last one a watcher received, which is what every end reports — the watch replays every
  * change that arrived after it, whatever its version, and misses nothing (it may repeat a change of the same version,
- * e.g. another key of the same transaction). A `fromVersion` the hub does not hold (a watch resumed on another
- * replica, whose arrival order differs; a position with no change behind it) replays the changes with a higher
- * version: exact for each key, while a change to another key that arrived after a higher version is missed.
+ * e.g. another key of the same transaction); so does the position of a watch that began while the hub held nothing
+ * (its floor: everything held arrived later). A `fromVersion` the hub does not hold (a watch resumed on another
+ * replica, whose arrival order differs) replays the changes with a higher version: exact for each key, while a
+ * change to another key that arrived after a higher version is missed.
  */
 export class WatchHub {
   private readonly watchers = new Set<Watcher>();
@@ -208,8 +209,12 @@ export class WatchHub {
   watch(filter: WatchFilter, sink: WatchSink, options: WatchOptions = {}): WatchSubscription {
     if (this.suspended) throw this.suspended;
     const from = options.fromVersion;
-    // Where the change of that version arrived, when this hub still holds it (see the class comment).
-    const arrival = from === undefined ? undefined : this.arrivalOf.get(from);
+    // Where the change of that version arrived, when this hub still holds it (see the class comment); a watch that
+    // started quiet on a hub holding nothing was placed at the history's floor, and everything held came after it.
+    const arrival =
+      from === undefined
+        ? undefined
+        : (this.arrivalOf.get(from) ?? (from === this.compactedThrough ? this.base + this.start - 1 : undefined));
     if (from !== undefined && arrival === undefined && from < this.compactedThrough) {
       throw new KvError(
         'KV_ERR_COMPACTED',

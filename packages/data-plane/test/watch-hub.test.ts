@@ -89,6 +89,20 @@ describe('WatchHub', () => {
     );
   });
 
+  it('a quiet watch begun on a hub holding nothing resumes with everything that arrived since, lower versions included', () => {
+    const hub = new WatchHub({ historyFrom: 10n });
+    let start: bigint | undefined;
+    hub.watch({ prefix: '' }, { ...sink(), start: (p) => (start = p) }).close();
+    expect(start).toBe(10n);
+    // Minted before the hub began (another replica's write, delayed in the queue), applied after the watch started.
+    const late: Mutation = { op: 'put', key: 'a', value: 'v', version: 5n, writer: 'w', timestamp: 0 };
+    const next: Mutation = { op: 'put', key: 'b', value: 'v', version: 20n, writer: 'w', timestamp: 0 };
+    hub.publish([late, next]);
+    const resumed = sink();
+    hub.watch({ prefix: '' }, resumed, { fromVersion: start! });
+    expect(resumed.got).toEqual([late, next]);
+  });
+
   it('a watcher cut off as too slow resumes with the changes it had pending, lower versions included', () => {
     const hub = new WatchHub({ historyFrom: 0n, maxPending: 2 });
     const slow = sink({ congested: true });
