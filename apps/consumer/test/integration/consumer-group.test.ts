@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { partitionOf } from '@kverse/amqp-write-path';
 import type { OpenedDataPlane } from '@kverse/data-plane';
+import { isKvError, type Version } from '@kverse/kv-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningConsumer } from '../../src/app.js';
 import { openConsumer, openDataPlane, requireServices, storedVersion } from './cluster.js';
@@ -109,5 +112,63 @@ describe('write consumers share the partitions', () => {
     const more = await writeEverywhere('alone');
     expect((await applied(a)) - after).toBe(more.size);
     expect(after).toBeGreaterThanOrEqual(before);
+  });
+});
+
+const rabbitScript = join(import.meta.dirname, '../../../../scripts/services/rabbitmq.sh');
+const rabbit = (arg?: string) => execFileSync('bash', arg ? [rabbitScript, arg] : [rabbitScript], { stdio: 'ignore' });
+
+describe('write consumers after a RabbitMQ restart', () => {
+  const run = randomBytes(4).toString('hex');
+  let plane: OpenedDataPlane;
+  let consumers: RunningConsumer[] = [];
+
+  beforeAll(async () => {
+    await requireServices();
+    plane = await openDataPlane();
+    consumers = [await openConsumer(HEARTBEAT), await openConsumer(HEARTBEAT)];
+  });
+  afterAll(async () => {
+    rabbit();
+    await plane?.close();
+    for (const c of consumers) await c.close();
+  });
+
+  it('rejoin, divide the partitions again, and apply every acknowledged write', async () => {
+    const bothIn = async () => {
+      const owned = await Promise.all(consumers.map((c) => metric(c, 'kverse_consumer_owned_partitions')));
+      const members = await Promise.all(consumers.map((c) => metric(c, 'kverse_consumer_group_members')));
+      return members.every((m) => m === 2) && owned.every((n) => n > 0) && owned[0]! + owned[1]! === PARTITIONS;
+    };
+    await eventually(bothIn, 'the two replicas to divide the partitions');
+
+    const acked = new Map<string, Version>();
+    let stop = false;
+    const writer = (async () => {
+      for (let i = 0; !stop; i++) {
+        const key = `${run}/k${i % 40}`;
+        try {
+          const r = await plane.dataPlane.put(key, `v${i}`);
+          if ((acked.get(key) ?? -1n) < r.version) acked.set(key, r.version);
+        } catch (err) {
+          if (!isKvError(err) || err.code !== 'KV_ERR_UNAVAILABLE') throw err;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 500));
+    rabbit('stop');
+    await new Promise((r) => setTimeout(r, 1000));
+    rabbit();
+    await new Promise((r) => setTimeout(r, 2000));
+    stop = true;
+    await writer;
+
+    // Each replica joined again under a new name; the old names expire after three heartbeats.
+    await eventually(bothIn, 'the replicas to divide the partitions again after the restart', 30_000);
+    for (const [key, version] of acked) {
+      await expect.poll(() => storedVersion(key), { timeout: 30_000 }).toBe(version);
+    }
+    expect(acked.size).toBeGreaterThan(0);
   });
 });
