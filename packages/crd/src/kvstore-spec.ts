@@ -116,7 +116,13 @@ const MulticastNodeSpec = Type.Object(
 const AppsSpec = Type.Object(
   {
     api: appSpec('REST API (seeds 001/002) on port 8000; also serves the web UI at /ui/.', 2, 2, 10),
-    consumer: appSpec('Write-queue consumers: apply writes to the database and the cache.', 2, 2, 10),
+    consumer: appSpec(
+      'Write-queue consumers: apply writes to the database and the cache. They divide the 8 partitions of kv.writes ' +
+        'among them, so replicas beyond 8 own none and only stand by (the autoscaler stops at 8 by default).',
+      2,
+      2,
+      8,
+    ),
     grpcKv: appSpec('gRPC KV front door (seed 000), kvstore.KvStore on port 50051.', 2, 2, 10),
     chat: appSpec('gRPC chat server (seed 004) on port 50052.', 2, 2, 10),
     multicastNode: MulticastNodeSpec,
