@@ -1,14 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { OpenedDataPlane } from '@kverse/data-plane';
-import { isKvError, type KvError, type Mutation, type Version } from '@kverse/kv-core';
+import type { KvError, Mutation, Version } from '@kverse/kv-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningConsumer } from '../../src/app.js';
-import { openConsumer, openDataPlane, requireServices, storedVersion } from './cluster.js';
-
-const script = join(import.meta.dirname, '../../../../scripts/services/rabbitmq.sh');
-const rabbit = (arg?: string) => execFileSync('bash', arg ? [script, arg] : [script], { stdio: 'ignore' });
+import { keepWriting, openConsumer, openDataPlane, rabbit, requireServices, storedVersion } from './cluster.js';
 
 // RabbitMQ stopped and started during load: every 202 is applied, every failure is the documented 503.
 describe('fault: RabbitMQ restart during writes', () => {
@@ -28,22 +23,8 @@ describe('fault: RabbitMQ restart during writes', () => {
   });
 
   it('acknowledges only writes it keeps, answers 503 + Retry-After meanwhile, and recovers', async () => {
-    const acked = new Map<string, Version>();
-    const failures: string[] = [];
-    let stop = false;
-    const writer = (async () => {
-      for (let i = 0; !stop; i++) {
-        const key = `${run}/k${i % 20}`;
-        try {
-          const r = await plane.dataPlane.put(key, `v${i}`);
-          if ((acked.get(key) ?? -1n) < r.version) acked.set(key, r.version);
-        } catch (err) {
-          if (!isKvError(err) || err.code !== 'KV_ERR_UNAVAILABLE' || !err.retryAfterSeconds) throw err;
-          failures.push(err.code);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-    })();
+    const writer = keepWriting(plane, run, 20);
+    const { acked } = writer;
     await new Promise((r) => setTimeout(r, 500));
     rabbit('stop');
     await new Promise((r) => setTimeout(r, 1000));
@@ -51,9 +32,8 @@ describe('fault: RabbitMQ restart during writes', () => {
     const ackedBefore = acked.size;
     const deadline = Date.now() + 60_000;
     await new Promise((r) => setTimeout(r, 3000));
-    stop = true;
-    await writer;
-    expect(failures.length).toBeGreaterThan(0);
+    await writer.stop();
+    expect(writer.refused()).toBeGreaterThan(0);
     expect(acked.size).toBeGreaterThanOrEqual(ackedBefore);
     for (const [key, version] of acked) {
       while ((await storedVersion(key)) !== version && Date.now() < deadline)

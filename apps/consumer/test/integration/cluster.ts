@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { type Changes, decodeChanges } from '@kverse/amqp-write-path';
 import {
   dataPlaneConfigSpec,
@@ -5,6 +7,7 @@ import {
   type OpenedDataPlane,
   openDistributedDataPlane,
 } from '@kverse/data-plane';
+import { isKvError, type Version } from '@kverse/kv-core';
 import { createLogger, createMetricsRegistry, parseConfig } from '@kverse/runtime';
 import amqp from 'amqplib';
 import pg from 'pg';
@@ -78,4 +81,47 @@ export async function observeChanges(
   const { queue } = await channel.assertQueue('', { exclusive: true });
   await channel.bindQueue(queue, exchange, '');
   await channel.consume(queue, (msg) => msg && listener(decodeChanges(msg.content)), { noAck: true });
+}
+
+const rabbitScript = join(import.meta.dirname, '../../../../scripts/services/rabbitmq.sh');
+
+/** Starts the local RabbitMQ (or confirms it runs), or stops it with `'stop'` (scripts/services/rabbitmq.sh). */
+export function rabbit(arg?: 'stop'): void {
+  execFileSync('bash', arg ? [rabbitScript, arg] : [rabbitScript], { stdio: 'ignore' });
+}
+
+/**
+ * Writes `${prefix}/k0` … `${prefix}/k${keys - 1}` in turn through `plane` until stopped, keeping each key's highest
+ * acknowledged version. A write refused with the documented 503 (KV_ERR_UNAVAILABLE with Retry-After) is counted and
+ * the loop goes on after 50 ms; any other failure ends it, and `stop()` rethrows it.
+ */
+export function keepWriting(
+  plane: OpenedDataPlane,
+  prefix: string,
+  keys: number,
+): { acked: Map<string, Version>; refused: () => number; stop(): Promise<void> } {
+  const acked = new Map<string, Version>();
+  let refused = 0;
+  let stopped = false;
+  const loop = (async () => {
+    for (let i = 0; !stopped; i++) {
+      const key = `${prefix}/k${i % keys}`;
+      try {
+        const r = await plane.dataPlane.put(key, `v${i}`);
+        if ((acked.get(key) ?? -1n) < r.version) acked.set(key, r.version);
+      } catch (err) {
+        if (!isKvError(err) || err.code !== 'KV_ERR_UNAVAILABLE' || !err.retryAfterSeconds) throw err;
+        refused++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  })();
+  return {
+    acked,
+    refused: () => refused,
+    stop: () => {
+      stopped = true;
+      return loop;
+    },
+  };
 }

@@ -1,12 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { partitionOf } from '@kverse/amqp-write-path';
 import type { OpenedDataPlane } from '@kverse/data-plane';
-import { isKvError, type Version } from '@kverse/kv-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningConsumer } from '../../src/app.js';
-import { openConsumer, openDataPlane, requireServices, storedVersion } from './cluster.js';
+import { keepWriting, openConsumer, openDataPlane, rabbit, requireServices, storedVersion } from './cluster.js';
 
 const PARTITIONS = 8;
 const HEARTBEAT = { KVERSE_CONSUMER_HEARTBEAT_MS: '200' };
@@ -115,9 +112,6 @@ describe('write consumers share the partitions', () => {
   });
 });
 
-const rabbitScript = join(import.meta.dirname, '../../../../scripts/services/rabbitmq.sh');
-const rabbit = (arg?: string) => execFileSync('bash', arg ? [rabbitScript, arg] : [rabbitScript], { stdio: 'ignore' });
-
 describe('write consumers after a RabbitMQ restart', () => {
   const run = randomBytes(4).toString('hex');
   let plane: OpenedDataPlane;
@@ -142,27 +136,14 @@ describe('write consumers after a RabbitMQ restart', () => {
     };
     await eventually(bothIn, 'the two replicas to divide the partitions');
 
-    const acked = new Map<string, Version>();
-    let stop = false;
-    const writer = (async () => {
-      for (let i = 0; !stop; i++) {
-        const key = `${run}/k${i % 40}`;
-        try {
-          const r = await plane.dataPlane.put(key, `v${i}`);
-          if ((acked.get(key) ?? -1n) < r.version) acked.set(key, r.version);
-        } catch (err) {
-          if (!isKvError(err) || err.code !== 'KV_ERR_UNAVAILABLE') throw err;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-    })();
+    const writer = keepWriting(plane, run, 40);
+    const { acked } = writer;
     await new Promise((r) => setTimeout(r, 500));
     rabbit('stop');
     await new Promise((r) => setTimeout(r, 1000));
     rabbit();
     await new Promise((r) => setTimeout(r, 2000));
-    stop = true;
-    await writer;
+    await writer.stop();
 
     // Each replica joined again under a new name; the old names expire after three heartbeats.
     await eventually(bothIn, 'the replicas to divide the partitions again after the restart', 30_000);
