@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closedLoop, encodeMessage, kvProto, type LoadResult, openClients, sendAll } from './grpc-load.js';
 import { median, printTable } from './report.js';
-import { awaitOutput, pinLoadGenerator, spawnPinned } from './serve.js';
+import { awaitOutput, pinLoadGenerator, spawnPinned, startApp } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,7 +32,6 @@ const { values: args } = parseArgs({
 const KEYS = 10_000;
 const VALUE = 'v'.repeat(256);
 const key = (i: number) => `k${String(i).padStart(7, '0')}`;
-const root = join(fileURLToPath(import.meta.url), '../../..');
 
 if (args['serve-bare']) serveBare();
 else await main();
@@ -72,20 +71,19 @@ async function startBare(): Promise<Started> {
 
 async function startKverse(): Promise<Started> {
   const dir = await mkdtemp(join(tmpdir(), 'kverse-bench-floor-'));
-  const child = spawnPinned(process.execPath, [join(root, 'apps/grpc-kv/dist/main.js')], {
-    env: {
-      PATH: process.env.PATH,
+  const { child, ready } = await startApp(
+    'grpc-kv',
+    {
       KVERSE_DATA_DIR: dir,
       KVERSE_FSYNC: 'none',
       GRPC_KV_HOST: '127.0.0.1',
       GRPC_KV_PORT: '0',
       GRPC_KV_METRICS_PORT: '0',
-      LOG_LEVEL: 'info',
     },
-    stdio: 'pipe',
-  });
-  const { address } = await awaitOutput(child, { address: /"address":"([^"]+)"[^\n]*gRPC KV ready/ }, 'gRPC KV');
-  return { child, address, dir };
+    /"address":"([^"]+)"[^\n]*gRPC KV ready/,
+    { pinned: true },
+  );
+  return { child, address: ready, dir };
 }
 
 async function measure(start: () => Promise<Started>, preload: boolean): Promise<LoadResult> {
