@@ -40,8 +40,8 @@ export interface WriteConsumerOptions {
   readonly maxAttempts: number;
   /** Names this process among the consumers sharing the partitions (see {@link ConsumerGroup}). */
   readonly instance: string;
-  /** Time between the consumer group's heartbeats. @default 1000 */
-  readonly heartbeatMs?: number;
+  /** Time between the consumer group's heartbeats (`KVERSE_CONSUMER_HEARTBEAT_MS`). */
+  readonly heartbeatMs: number;
   readonly engine: KvEngine;
   readonly cache?: ChangeSink;
   readonly metrics: ConsumerMetrics;
@@ -127,7 +127,7 @@ export class WriteConsumer {
         this.group = await ConsumerGroup.join(connection, {
           partitions: options.partitions,
           instance: options.instance,
-          ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+          heartbeatMs: options.heartbeatMs,
           logger: options.logger,
           onChange: (view) => {
             this.showView(view);
@@ -185,8 +185,7 @@ export class WriteConsumer {
    */
   private async handOver(p: number): Promise<void> {
     const sub = this.subscriptions.get(p);
-    const interval = this.options.heartbeatMs ?? 1000;
-    if (!sub || sub.handingOver || this.draining || Date.now() - sub.handedOverAt < interval) return;
+    if (!sub || sub.handingOver || this.draining || Date.now() - sub.handedOverAt < this.options.heartbeatMs) return;
     sub.handingOver = true;
     sub.handedOverAt = Date.now();
     try {
