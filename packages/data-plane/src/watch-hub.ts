@@ -140,7 +140,9 @@ class Watcher implements WatchSubscription {
  * this hub still holds — the last one a watcher received, which is what every end reports — the watch replays every
  * change that arrived after it, whatever its version, and misses nothing (it may repeat a change of the same version,
  * e.g. another key of the same transaction); so does the position of a watch that began while the hub held nothing
- * (its floor: everything held arrived later). A `fromVersion` the hub does not hold (a watch resumed on another
+ * (its floor: everything held arrived later). Either holds only at or above the floor (`compactedThrough`): below
+ * it, a held change of that version may be a second announcement after a hole, so such a resume is refused as
+ * compacted like any other from below the floor. A `fromVersion` the hub does not hold (a watch resumed on another
  * replica, whose arrival order differs) replays the changes with a higher version: exact for each key, while a
  * change to another key that arrived after a higher version is missed.
  */
@@ -209,19 +211,21 @@ export class WatchHub {
   watch(filter: WatchFilter, sink: WatchSink, options: WatchOptions = {}): WatchSubscription {
     if (this.suspended) throw this.suspended;
     const from = options.fromVersion;
-    // Where the change of that version arrived, when this hub still holds it (see the class comment); a watch that
-    // started quiet on a hub holding nothing was placed at the history's floor, and everything held came after it.
-    const arrival =
-      from === undefined
-        ? undefined
-        : (this.arrivalOf.get(from) ?? (from === this.compactedThrough ? this.base + this.start - 1 : undefined));
-    if (from !== undefined && arrival === undefined && from < this.compactedThrough) {
+    // Below the floor there is a hole or dropped history behind the position, whatever this hub holds now: a change
+    // announced again after an interruption (at-least-once) carries the version of one from before it.
+    if (from !== undefined && from < this.compactedThrough) {
       throw new KvError(
         'KV_ERR_COMPACTED',
         `changes after version ${from} are no longer retained (history starts after ${this.compactedThrough}); re-read the current state and watch again`,
         { details: { compactedThrough: this.compactedThrough.toString() } },
       );
     }
+    // Where the change of that version arrived, when this hub still holds it (see the class comment); a watch that
+    // started quiet on a hub holding nothing was placed at the history's floor, and everything held came after it.
+    const arrival =
+      from === undefined
+        ? undefined
+        : (this.arrivalOf.get(from) ?? (from === this.compactedThrough ? this.base + this.start - 1 : undefined));
     const watcher = new Watcher(this, filter, sink, options.maxPending ?? this.maxPending, from ?? this.head);
     this.watchers.add(watcher);
     sink.start?.(watcher.lastVersion);

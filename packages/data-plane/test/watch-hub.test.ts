@@ -282,6 +282,19 @@ describe('WatchHub', () => {
     expect(resumed.got).toEqual([later]);
   });
 
+  it('refuses to resume across the hole even when a change from before it is announced again after it', () => {
+    const hub = new WatchHub({ historyFrom: 0n });
+    const seen = sink();
+    hub.watch({ prefix: '' }, seen);
+    const before = put('k');
+    hub.publish([before]);
+    hub.interrupt(new KvError('KV_ERR_UNAVAILABLE', 'stream down'));
+    hub.restart(before.version + 1000n);
+    // At least once: the consumer's redelivery after a broker restart announces the same write (same version) again.
+    hub.publish([before]);
+    expect(() => hub.watch({ prefix: '' }, sink(), { fromVersion: before.version })).toThrowError(/no longer retained/);
+  });
+
   it('ends every watcher on closeAll and on close()', () => {
     const hub = new WatchHub();
     const a = sink();
