@@ -51,14 +51,19 @@ export interface WriteConsumerOptions {
 interface Delivery {
   readonly msg: ConsumeMessage;
   readonly channel: Channel;
+  readonly sub: Subscription;
 }
 
-/** This consumer's subscription to one partition queue. */
+/** This consumer's subscription to one partition queue, on a channel of its own. */
 interface Subscription {
+  readonly partition: number;
   readonly channel: Channel;
   tag: string;
-  /** When it last handed the partition over (cancelled and subscribed again), ms since the epoch. */
-  handedOverAt: number;
+  /** Deliveries taken in and not yet settled (acked, dead-lettered, or left to come again). */
+  pending: number;
+  /** Who waits for `pending` to reach 0 (a hand-over). */
+  settledWaiters: Array<() => void>;
+  /** Set once a hand-over begins: what arrives from then on is left for the channel's close to return. */
   handingOver: boolean;
 }
 
@@ -82,6 +87,13 @@ export class WriteConsumer {
   private running: Promise<void> | undefined;
   private publisher: ConfirmChannel | undefined;
   private subscriptions = new Map<number, Subscription>();
+  /**
+   * The broker connection from the start of its set-up until it closes. Deliveries arrive as soon as the set-up
+   * subscribes, before the reconnector counts the connection as up, and a batch's retries go on while this is set.
+   */
+  private connection: ChannelModel | undefined;
+  /** When each partition was last handed over, ms since the epoch. */
+  private readonly handedOverAt = new Map<number, number>();
   /** Drops the connection so the reconnect subscribes afresh (see the set-up). */
   private restart: (why: string) => void = () => undefined;
   private group: ConsumerGroup | undefined;
@@ -97,15 +109,15 @@ export class WriteConsumer {
         const publisher = await this.openPublisher(connection);
         await declareWriteTopology(publisher, options.partitions);
         await declareChangeTopology(publisher);
-        const channel = await connection.createChannel();
-        channel.on('error', () => undefined);
-        // Connected and ready but consuming nothing is the one state this replica must never stay in. A channel the
-        // broker closes while the connection stays up (an unknown delivery tag acked, a delivery held past the
-        // broker's consumer timeout), or a subscription it cancels (its queue was deleted), reconnects instead: the
-        // set-up declares the queues again and subscribes (the channel's unacked messages are redelivered).
+        // Connected and ready but consuming nothing is the one state this replica must never stay in. A subscription
+        // channel the broker closes while the connection stays up (an unknown delivery tag acked, a delivery held past
+        // the broker's consumer timeout), or a subscription it cancels (its queue was deleted), reconnects instead:
+        // the set-up declares the queues again and subscribes (the channel's unacked messages are redelivered).
         let open = true;
+        this.connection = connection;
         connection.on('close', () => {
           open = false;
+          if (this.connection === connection) this.connection = undefined;
         });
         this.restart = (why) => {
           // After the turn: when the whole connection is closing, its channels close first and the reconnect follows.
@@ -115,14 +127,8 @@ export class WriteConsumer {
             connection.close().catch(() => undefined);
           });
         };
-        channel.on('close', () => {
-          if (this.subscriptions.get(0)?.channel === channel) this.restart('channel closed by the broker');
-        });
-        await channel.prefetch(options.prefetch, false);
         const subscriptions = new Map<number, Subscription>();
-        for (let p = 0; p < options.partitions; p++) {
-          subscriptions.set(p, { channel, tag: await this.subscribe(channel, p), handedOverAt: 0, handingOver: false });
-        }
+        for (let p = 0; p < options.partitions; p++) subscriptions.set(p, await this.subscribe(connection, p));
         this.subscriptions = subscriptions;
         this.group = await ConsumerGroup.join(connection, {
           partitions: options.partitions,
@@ -164,39 +170,56 @@ export class WriteConsumer {
     return publisher;
   }
 
-  /** Subscribes to partition `p`'s queue; resolves with the consumer tag. */
-  private async subscribe(channel: Channel, p: number): Promise<string> {
+  /**
+   * Subscribes to partition `p`'s queue on a channel of its own (a hand-over closes it, which returns to the queue
+   * exactly that partition's unstarted deliveries).
+   */
+  private async subscribe(connection: ChannelModel, p: number): Promise<Subscription> {
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    const sub: Subscription = { partition: p, channel, tag: '', pending: 0, settledWaiters: [], handingOver: false };
+    const restart = this.restart;
+    channel.on('close', () => {
+      if (!sub.handingOver) restart(`the channel of ${partitionQueue(p)} closed`);
+    });
+    await channel.prefetch(this.options.prefetch, false);
     const { consumerTag } = await channel.consume(
       partitionQueue(p),
-      (msg) =>
-        msg ? this.receive({ msg, channel }, p) : this.restart(`${partitionQueue(p)} cancelled the subscription`),
-      {
-        noAck: false,
-      },
+      (msg) => (msg ? this.receive(msg, sub) : restart(`${partitionQueue(p)} cancelled the subscription`)),
+      { noAck: false },
     );
-    return consumerTag;
+    sub.tag = consumerTag;
+    return sub;
   }
 
   /**
-   * Hands partition `p` over to its owner: cancels this replica's subscription and subscribes again, at the back of
-   * the queue's line (behind the owner, which subscribed when it joined). The deliveries already received stay this
-   * replica's to apply and ack. At most once per heartbeat interval per partition: when the owner is not in line (it
-   * has just gone and the group has not noticed yet), the queue comes back here.
+   * Hands partition `p` over to its owner without the two ever applying it at once — which would let a write the
+   * owner receives be decided before an earlier one this replica still holds (a conditional write against a state
+   * that misses the earlier write, a change announced out of order). Single active consumer activates the next in
+   * line as soon as the active one cancels, with deliveries still unsettled, so this replica instead: stops taking
+   * deliveries from `p`, finishes the ones it took (applied, announced and acked), then closes the partition's
+   * channel — the broker returns what arrived meanwhile to the queue, ahead of the rest, and activates the owner, first
+   * in line — and subscribes again, at the back of the line. At most once per heartbeat interval per partition, and
+   * only while the owner is heard from: an owner that just crashed is not in line, and the queue would come back here.
+   * Returned deliveries count as delivered once more (`x-delivery-count`); a hand-over returns at most `prefetch`.
    */
   private async handOver(p: number): Promise<void> {
     const sub = this.subscriptions.get(p);
-    if (!sub || sub.handingOver || this.draining || Date.now() - sub.handedOverAt < this.options.heartbeatMs) return;
+    const connection = this.connection;
+    if (!sub || !connection || sub.handingOver || this.draining) return;
+    if (Date.now() - (this.handedOverAt.get(p) ?? 0) < this.options.heartbeatMs) return;
+    if (!this.group?.ownerHeardLately(p)) return;
     sub.handingOver = true;
-    sub.handedOverAt = Date.now();
+    this.handedOverAt.set(p, Date.now());
     try {
-      await sub.channel.cancel(sub.tag);
+      if (sub.pending > 0) await new Promise<void>((resolve) => sub.settledWaiters.push(resolve));
       if (this.draining || this.subscriptions.get(p) !== sub) return;
-      sub.tag = await this.subscribe(sub.channel, p);
+      await sub.channel.close();
+      if (this.draining || this.subscriptions.get(p) !== sub) return;
+      this.subscriptions.set(p, await this.subscribe(connection, p));
       this.options.logger.debug({ partition: p }, 'partition handed over to its owner');
     } catch {
-      // The channel went: the reconnect subscribes again.
-    } finally {
-      sub.handingOver = false;
+      // The connection went: the reconnect subscribes again.
     }
   }
 
@@ -227,10 +250,21 @@ export class WriteConsumer {
     await this.reconnector.close();
   }
 
-  private receive(delivery: Delivery, partition: number): void {
-    if (this.group && !this.group.owns(partition)) void this.handOver(partition);
-    this.buffer.push(delivery);
+  private receive(msg: ConsumeMessage, sub: Subscription): void {
+    if (this.group && !this.group.owns(sub.partition)) void this.handOver(sub.partition);
+    // Handing over: left unsettled, for the channel's close to return it to the queue, in order, for the owner.
+    if (sub.handingOver) return;
+    sub.pending++;
+    this.buffer.push({ msg, channel: sub.channel, sub });
     this.running ??= this.loop();
+  }
+
+  /** Counts a processed batch's deliveries as settled on their subscriptions, waking a hand-over waiting for them. */
+  private settled(batch: readonly Delivery[]): void {
+    for (const { sub } of batch) {
+      sub.pending--;
+      if (sub.pending === 0) for (const wake of sub.settledWaiters.splice(0)) wake();
+    }
   }
 
   /** The post-commit stage of the last batch applied (see {@link applyBatch}). */
@@ -245,7 +279,12 @@ export class WriteConsumer {
         // Pipelined: this batch is applied while the previous one finishes its cache update, publish and acks; the
         // next waits for that, so at most two batches are in flight.
         const previous = this.postCommit;
-        await this.process(batch);
+        try {
+          await this.process(batch);
+        } finally {
+          // Settled once its post-commit stage (cache, kv.changes, acks) has run, or there was none.
+          void this.postCommit.then(() => this.settled(batch));
+        }
         await previous;
       }
       await this.postCommit;
@@ -338,7 +377,7 @@ export class WriteConsumer {
         if (!isKvError(err) || err.code !== 'KV_ERR_UNAVAILABLE') throw err;
         if (!this.dbDown) this.options.logger.warn({ err: err.message }, 'database unavailable; holding the batch');
         this.dbDown = err.message;
-        if (!this.reconnector.up) return undefined;
+        if (!this.connection) return undefined;
         await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random())));
       } finally {
         off();
@@ -383,7 +422,7 @@ export class WriteConsumer {
         if (attempt > 0) this.options.logger.info({ attempts: attempt + 1 }, 'kv.changes publish confirmed');
         return true;
       }
-      if (!this.reconnector.up || this.draining) return false;
+      if (!this.connection || this.draining) return false;
       this.options.metrics.changesRetries.inc();
       const delayMs = Math.min(5000, 100 * 2 ** attempt);
       if (attempt === 0) {

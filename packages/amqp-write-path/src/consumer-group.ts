@@ -71,14 +71,17 @@ interface Heartbeat {
  * `kv.consumers` fanout exchange and listens to everyone's; the partitions are divided by {@link partitionOwners}
  * over the members heard from in the last three heartbeats. The group only says who should own what: each consumer
  * stays subscribed to every partition (so a crashed member's partitions pass to the next in line at once) and hands
- * over a partition it is active on but does not own by cancelling and subscribing again, which puts it at the back
- * of that queue's line, behind the owner.
+ * over a partition it is active on but does not own by finishing what it took from there, closing that subscription
+ * (what it had not started goes back to the queue, ahead of everything else) and subscribing again, which puts it at
+ * the back of that queue's line, behind the owner.
  */
 export class ConsumerGroup {
   readonly self: string;
   private readonly heartbeatMs: number;
   private readonly lastHeard = new Map<string, number>();
   private view: GroupView;
+  /** Each partition's owner under the current view. */
+  private owners: readonly string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -116,6 +119,17 @@ export class ConsumerGroup {
 
   owns(partition: number): boolean {
     return this.view.owned.has(partition);
+  }
+
+  /**
+   * Whether another member owns `partition` and was heard from within the last heartbeat interval (and a half, for
+   * timer jitter) — so it is surely alive and in line for the partition's queue. An owner that has gone quiet may
+   * have crashed, and a partition handed over to it would only come back.
+   */
+  ownerHeardLately(partition: number): boolean {
+    const owner = this.owners[partition];
+    const at = owner === undefined || owner === this.self ? undefined : this.lastHeard.get(owner);
+    return at !== undefined && Date.now() - at <= 1.5 * this.heartbeatMs;
   }
 
   /** Tells the others this member is leaving (they take its partitions over at once) and stops the heartbeat. */
@@ -196,6 +210,7 @@ export class ConsumerGroup {
   private viewOf(members: string[]): GroupView {
     const sorted = [...members].sort();
     const owners = partitionOwners(sorted, this.options.partitions);
+    this.owners = owners;
     const owned = new Set<number>();
     owners.forEach((owner, p) => {
       if (owner === this.self) owned.add(p);

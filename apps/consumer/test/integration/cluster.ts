@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { type Changes, decodeChanges } from '@kverse/amqp-write-path';
+import { type Changes, decodeChanges, partitionOf } from '@kverse/amqp-write-path';
 import {
   dataPlaneConfigSpec,
   distributedConfigSpec,
@@ -124,4 +124,39 @@ export function keepWriting(
       return loop;
     },
   };
+}
+
+/** A gauge or counter of a consumer's /metrics (summed over its labels). */
+export async function metric(consumer: RunningConsumer, name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`${consumer.url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}${labels}`) && /[\s{]/.test(line.charAt(name.length)))
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+}
+
+/** Writes a consumer applied (outcome `applied` of `kverse_consumer_messages_total`). */
+export const applied = (c: RunningConsumer) => metric(c, 'kverse_consumer_messages_total', '{outcome="applied"}');
+
+export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** `perPartition` keys `${prefix}/${i}` in each of the `partitions` partition queues of kv.writes. */
+export function keysOnEveryPartition(prefix: string, perPartition: number, partitions: number): string[] {
+  const keys: string[] = [];
+  const counts = new Array<number>(partitions).fill(0);
+  for (let i = 0; keys.length < partitions * perPartition; i++) {
+    const key = `${prefix}/${i}`;
+    const p = partitionOf(key, partitions);
+    if (counts[p]! < perPartition) {
+      counts[p]!++;
+      keys.push(key);
+    }
+  }
+  return keys;
 }

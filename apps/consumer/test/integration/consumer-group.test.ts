@@ -1,31 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { partitionOf } from '@kverse/amqp-write-path';
+import { ConsumerGroup } from '@kverse/amqp-write-path';
 import type { OpenedDataPlane } from '@kverse/data-plane';
+import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningConsumer } from '../../src/app.js';
-import { keepWriting, openConsumer, openDataPlane, rabbit, requireServices, storedVersion } from './cluster.js';
+import {
+  AMQP_URL,
+  applied,
+  eventually,
+  keepWriting,
+  keysOnEveryPartition,
+  logger,
+  metric,
+  openConsumer,
+  openDataPlane,
+  rabbit,
+  requireServices,
+  storedVersion,
+} from './cluster.js';
 
 const PARTITIONS = 8;
 const HEARTBEAT = { KVERSE_CONSUMER_HEARTBEAT_MS: '200' };
-
-/** A gauge or counter of a consumer's /metrics (summed over its labels). */
-async function metric(consumer: RunningConsumer, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`${consumer.url}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(`${name}${labels}`) && /[\s{]/.test(line.charAt(name.length)))
-    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-}
-
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const applied = (c: RunningConsumer) => metric(c, 'kverse_consumer_messages_total', '{outcome="applied"}');
 
 // Each partition queue has a single active consumer, and RabbitMQ gives a queue to the first consumer in line: without
 // the consumer group, the replica that started first would drain every partition and the others would only wait.
@@ -48,11 +43,7 @@ describe('write consumers share the partitions', () => {
 
   /** Writes a key to every partition (several each) and waits until all are applied; returns the last versions. */
   async function writeEverywhere(tag: string): Promise<Map<string, bigint>> {
-    const keys: string[] = [];
-    for (let i = 0; keys.length < PARTITIONS * 4; i++) {
-      const key = `${run}/${tag}/${i}`;
-      if (keys.filter((k) => partitionOf(k, PARTITIONS) === partitionOf(key, PARTITIONS)).length < 4) keys.push(key);
-    }
+    const keys = keysOnEveryPartition(`${run}/${tag}`, 4, PARTITIONS);
     const versions = new Map<string, bigint>();
     await Promise.all(
       keys.map(async (key) => {
@@ -151,5 +142,37 @@ describe('write consumers after a RabbitMQ restart', () => {
       await expect.poll(() => storedVersion(key), { timeout: 30_000 }).toBe(version);
     }
     expect(acked.size).toBeGreaterThan(0);
+  });
+});
+
+describe('ConsumerGroup on RabbitMQ', () => {
+  it('says an owner was heard lately only while its heartbeats come, before the group gives up on it', async () => {
+    await requireServices();
+    const connections = [await amqp.connect(AMQP_URL), await amqp.connect(AMQP_URL)];
+    try {
+      const heartbeatMs = 500;
+      const options = { partitions: PARTITIONS, heartbeatMs, logger, onChange: () => undefined };
+      const [a, b] = await Promise.all(
+        connections.map((c, i) => ConsumerGroup.join(c, { ...options, instance: `group-test-${i}` })),
+      );
+      await eventually(async () => a!.current.members.length === 2 && b!.current.members.length === 2, 'both');
+      const ofB = [...b!.current.owned];
+      expect(ofB.length).toBeGreaterThan(0);
+      // a hands a partition over only to an owner it hears: each of b's partitions, and none of its own.
+      expect(ofB.every((p) => a!.ownerHeardLately(p))).toBe(true);
+      expect([...a!.current.owned].some((p) => a!.ownerHeardLately(p))).toBe(false);
+
+      // b falls silent without leaving, as a crashed replica does: before a drops it from the group (three
+      // heartbeats), b's partitions are still b's, but a no longer counts on b being in line for them.
+      b!.stop();
+      // 1.8 heartbeats: past the 1.5 of `ownerHeardLately`, short of the 3 after which b's last beat expires.
+      await new Promise((r) => setTimeout(r, 1.8 * heartbeatMs));
+      expect(a!.current.members).toContain(b!.self);
+      expect(ofB.some((p) => a!.ownerHeardLately(p))).toBe(false);
+      await eventually(async () => a!.current.members.length === 1, 'b to expire');
+      await a!.leave();
+    } finally {
+      for (const c of connections) await c.close();
+    }
   });
 });
