@@ -211,15 +211,17 @@ export class WriteConsumer {
     if (!this.group?.ownerHeardLately(p)) return;
     sub.handingOver = true;
     this.handedOverAt.set(p, Date.now());
+    if (sub.pending > 0) await new Promise<void>((resolve) => sub.settledWaiters.push(resolve));
+    if (this.draining || this.subscriptions.get(p) !== sub) return;
+    // Closed by the broker meanwhile (a channel error): its deliveries went back all the same.
+    await sub.channel.close().catch(() => undefined);
+    if (this.draining || this.subscriptions.get(p) !== sub || this.connection !== connection) return;
     try {
-      if (sub.pending > 0) await new Promise<void>((resolve) => sub.settledWaiters.push(resolve));
-      if (this.draining || this.subscriptions.get(p) !== sub) return;
-      await sub.channel.close();
-      if (this.draining || this.subscriptions.get(p) !== sub) return;
       this.subscriptions.set(p, await this.subscribe(connection, p));
       this.options.logger.debug({ partition: p }, 'partition handed over to its owner');
-    } catch {
-      // The connection went: the reconnect subscribes again.
+    } catch (err) {
+      // Standing by for the partition is this replica's part even when it does not own it: reconnect and subscribe.
+      if (this.connection === connection) this.restart(`subscribing to ${partitionQueue(p)} again failed: ${err}`);
     }
   }
 
