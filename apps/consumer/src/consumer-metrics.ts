@@ -41,6 +41,11 @@ export function createConsumerMetrics(registry: Registry) {
       help: 'Partitions of kv.writes the consumer group assigns to this consumer',
       registers: [registry],
     }),
+    handOvers: new Counter({
+      name: 'kverse_consumer_partition_hand_overs_total',
+      help: 'Partitions this consumer handed over to their owner in the consumer group',
+      registers: [registry],
+    }),
     changesRetries: new Counter({
       name: 'kverse_consumer_changes_publish_retries_total',
       help: 'kv.changes messages published again because the broker did not confirm them',

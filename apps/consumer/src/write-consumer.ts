@@ -218,6 +218,7 @@ export class WriteConsumer {
     if (this.draining || this.subscriptions.get(p) !== sub || this.connection !== connection) return;
     try {
       this.subscriptions.set(p, await this.subscribe(connection, p));
+      this.options.metrics.handOvers.inc();
       this.options.logger.debug({ partition: p }, 'partition handed over to its owner');
     } catch (err) {
       // Standing by for the partition is this replica's part even when it does not own it: reconnect and subscribe.

@@ -90,6 +90,7 @@ describe('a partition handed over to a replica that joins', () => {
       await expect.poll(() => storedVersion(key), { timeout: 30_000 }).toBe(version);
     }
     expect(await applied(second)).toBeGreaterThan(0);
+    expect(await metric(first, 'kverse_consumer_partition_hand_overs_total')).toBeGreaterThan(0);
     // Outcomes of other tests' leftover messages do not count: only this test's writes, each applied in its turn.
     await expect.poll(() => [...outcomes.values()].filter((o) => o.length === 0).length, { timeout: 15_000 }).toBe(0);
     const superseded = [...outcomes].filter(([, o]) => !o.every((x) => x === 'applied'));
