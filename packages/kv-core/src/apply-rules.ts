@@ -26,13 +26,13 @@ export interface StoredState extends Stamp {
 
 /** Whether a stored key is present at `now`: live and not expired. */
 export function isPresent(state: StoredState | undefined, now: number): boolean {
-  return state !== undefined && state.live && (state.expiresAt === undefined || state.expiresAt > now);
+  return state?.live === true && (state.expiresAt === undefined || state.expiresAt > now);
 }
 
 /** Whether `condition` holds for a key in `state` at `now` (an expired key is absent). */
 export function conditionHolds(condition: Precondition, state: StoredState | undefined, now: number): boolean {
   if ('expiredVersion' in condition) {
-    return state !== undefined && state.live && state.version === condition.expiredVersion && !isPresent(state, now);
+    return state?.live === true && state.version === condition.expiredVersion && !isPresent(state, now);
   }
   const present = isPresent(state, now);
   if ('absent' in condition) return !present;
