@@ -73,7 +73,7 @@ describe('a partition handed over to a replica that joins', () => {
         }
       }),
     );
-    expect(await metric(first, 'kverse_consumer_changes_publish_retries_total')).toBeGreaterThan(0);
+    await expect.poll(() => metric(first, 'kverse_consumer_changes_publish_retries_total')).toBeGreaterThan(0);
 
     const second = await openConsumer(ENV);
     consumers.push(second);
