@@ -82,7 +82,13 @@ export const DASHBOARDS: Readonly<Record<string, Dashboard>> = {
       {
         title: 'Partitions owned per replica (consumer group)',
         unit: 'short',
-        targets: [{ expr: 'max by (pod) (kverse_consumer_owned_partitions)', legend: '{{pod}}' }],
+        targets: [
+          { expr: 'max by (pod) (kverse_consumer_owned_partitions)', legend: '{{pod}}' },
+          {
+            expr: 'sum(increase(kverse_consumer_partition_hand_overs_total[5m]))',
+            legend: 'hand-overs (5 min)',
+          },
+        ],
       },
       {
         title: 'Batch apply time p99 and batch size p50',
