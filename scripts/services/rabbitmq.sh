@@ -6,6 +6,7 @@
 #
 #   bash scripts/services/rabbitmq.sh          start (or confirm running)
 #   bash scripts/services/rabbitmq.sh stop     stop the node (fault tests restart it with the first form)
+#   bash scripts/services/rabbitmq.sh ctl ARGS rabbitmqctl ARGS against that node (tests change broker settings)
 set -euo pipefail
 ROOT="${KVERSE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 HOST=127.0.0.1
@@ -52,6 +53,13 @@ run() {
 running() { run "$BIN/rabbitmqctl" -q status >/dev/null 2>&1; }
 # Something (another checkout's node, a system broker) already accepts connections on the port.
 port_open() { (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; }
+
+if [ "${1:-start}" = ctl ]; then
+  shift
+  running || { log "kverse@localhost is not running (start it with: bash scripts/services/rabbitmq.sh)"; exit 1; }
+  run "$BIN/rabbitmqctl" -q "$@"
+  exit
+fi
 
 if [ "${1:-start}" = stop ]; then
   if running; then log "stopping kverse@localhost"; run "$BIN/rabbitmqctl" -q stop >/dev/null; fi

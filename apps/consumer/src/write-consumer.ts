@@ -57,6 +57,8 @@ interface Delivery {
 /** This consumer's subscription to one partition queue, on a channel of its own. */
 interface Subscription {
   readonly partition: number;
+  /** The broker connection it was made on: a batch of its deliveries is worth finishing only while that is open. */
+  readonly connection: ChannelModel;
   readonly channel: Channel;
   tag: string;
   /** Deliveries taken in and not yet settled (acked, dead-lettered, or left to come again). */
@@ -88,10 +90,12 @@ export class WriteConsumer {
   private publisher: ConfirmChannel | undefined;
   private subscriptions = new Map<number, Subscription>();
   /**
-   * The broker connection from the start of its set-up until it closes. Deliveries arrive as soon as the set-up
-   * subscribes, before the reconnector counts the connection as up, and a batch's retries go on while this is set.
+   * The broker connection from the start of its set-up until it closes (deliveries arrive as soon as the set-up
+   * subscribes, before the reconnector counts the connection as up).
    */
   private connection: ChannelModel | undefined;
+  /** Connections that have closed: their deliveries come again on the next one, so their batches stop retrying. */
+  private readonly closed = new WeakSet<ChannelModel>();
   /** When each partition was last handed over, ms since the epoch. */
   private readonly handedOverAt = new Map<number, number>();
   /** Drops the connection so the reconnect subscribes afresh (see the set-up). */
@@ -117,6 +121,7 @@ export class WriteConsumer {
         this.connection = connection;
         connection.on('close', () => {
           open = false;
+          this.closed.add(connection);
           if (this.connection === connection) this.connection = undefined;
         });
         this.restart = (why) => {
@@ -177,7 +182,15 @@ export class WriteConsumer {
   private async subscribe(connection: ChannelModel, p: number): Promise<Subscription> {
     const channel = await connection.createChannel();
     channel.on('error', () => undefined);
-    const sub: Subscription = { partition: p, channel, tag: '', pending: 0, settledWaiters: [], handingOver: false };
+    const sub: Subscription = {
+      partition: p,
+      connection,
+      channel,
+      tag: '',
+      pending: 0,
+      settledWaiters: [],
+      handingOver: false,
+    };
     const restart = this.restart;
     channel.on('close', () => {
       if (!sub.handingOver) restart(`the channel of ${partitionQueue(p)} closed`);
@@ -323,7 +336,12 @@ export class WriteConsumer {
   private async applyBatch(writes: Array<{ delivery: Delivery; write: Write }>): Promise<ApplyOutcome[] | undefined> {
     const { metrics, logger } = this.options;
     const started = performance.now();
-    const result = await this.applyWithRetry(writes.map((w) => w.write));
+    // Every delivery of a batch came on one connection (the buffer is emptied when one goes).
+    const connection = writes[0]!.delivery.sub.connection;
+    const result = await this.applyWithRetry(
+      writes.map((w) => w.write),
+      connection,
+    );
     if (!result) return undefined; // the broker connection went away: these deliveries will come again
     const { outcomes, applied } = result;
     metrics.applySeconds.observe((performance.now() - started) / 1000);
@@ -352,7 +370,7 @@ export class WriteConsumer {
           logger.warn({ err: (err as Error).message }, 'cache update failed; entries expire by TTL');
         });
       }
-      if (await this.announce(applied, settled)) this.ackAll(writes.map((w) => w.delivery));
+      if (await this.announce(applied, settled, connection)) this.ackAll(writes.map((w) => w.delivery));
     });
     for (const outcome of ['applied', 'superseded', 'failed'] as const) {
       const n = outcomes.filter((o) => o === outcome).length;
@@ -367,6 +385,7 @@ export class WriteConsumer {
    */
   private async applyWithRetry(
     writes: Write[],
+    connection: ChannelModel,
   ): Promise<{ outcomes: ApplyOutcome[]; applied: Mutation[] } | undefined> {
     for (let attempt = 0; ; attempt++) {
       const applied: Mutation[] = [];
@@ -380,7 +399,7 @@ export class WriteConsumer {
         if (!isKvError(err) || err.code !== 'KV_ERR_UNAVAILABLE') throw err;
         if (!this.dbDown) this.options.logger.warn({ err: err.message }, 'database unavailable; holding the batch');
         this.dbDown = err.message;
-        if (!this.connection) return undefined;
+        if (this.closed.has(connection)) return undefined;
         await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random())));
       } finally {
         off();
@@ -416,16 +435,20 @@ export class WriteConsumer {
   /**
    * Publishes a committed batch's outcomes until the broker confirms them, with backoff — holding the batch unacked
    * and the batches behind it, so `?wait=applied` waiters and watchers never miss a change that was committed.
-   * Resolves true once confirmed, false if the broker connection went (the batch is redelivered, and its redelivery
+   * Resolves true once confirmed, false if the connection its deliveries came on went (they are redelivered, and the redelivery
    * announces the writes again: see the class comment) or the consumer is draining with the broker refusing.
    */
-  private async announce(applied: readonly Mutation[], settled: readonly Settlement[]): Promise<boolean> {
+  private async announce(
+    applied: readonly Mutation[],
+    settled: readonly Settlement[],
+    connection: ChannelModel,
+  ): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       if (await this.publishChanges(applied, settled)) {
         if (attempt > 0) this.options.logger.info({ attempts: attempt + 1 }, 'kv.changes publish confirmed');
         return true;
       }
-      if (!this.connection || this.draining) return false;
+      if (this.closed.has(connection) || this.draining) return false;
       this.options.metrics.changesRetries.inc();
       const delayMs = Math.min(5000, 100 * 2 ** attempt);
       if (attempt === 0) {

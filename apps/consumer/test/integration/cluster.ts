@@ -90,6 +90,11 @@ export function rabbit(arg?: 'stop'): void {
   execFileSync('bash', arg ? [rabbitScript, arg] : [rabbitScript], { stdio: 'ignore' });
 }
 
+/** Runs `rabbitmqctl ARGS` against the local RabbitMQ (`scripts/services/rabbitmq.sh ctl`). */
+export function rabbitCtl(...args: string[]): void {
+  execFileSync('bash', [rabbitScript, 'ctl', ...args], { stdio: 'ignore' });
+}
+
 /**
  * Writes `${prefix}/k0` … `${prefix}/k${keys - 1}` in turn through `plane` until stopped, keeping each key's highest
  * acknowledged version. A write refused with the documented 503 (KV_ERR_UNAVAILABLE with Retry-After) is counted and
