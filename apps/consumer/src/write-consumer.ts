@@ -257,10 +257,14 @@ export class WriteConsumer {
     return { broker: this.reconnector.up, database: this.dbDown };
   }
 
-  /** Stops taking messages, finishes what was received (apply, publish, ack), then disconnects. */
+  /**
+   * Stops taking messages, finishes what was received (apply, publish, ack), then disconnects — a hand-over of every
+   * partition at once (see {@link handOver}): cancelling would activate the next replica in line while this one still
+   * applies earlier writes. What arrives meanwhile goes back to the queues when the connection closes.
+   */
   async drain(): Promise<void> {
     this.draining = true;
-    for (const sub of this.subscriptions.values()) await sub.channel.cancel(sub.tag).catch(() => undefined);
+    for (const sub of this.subscriptions.values()) sub.handingOver = true;
     await this.group?.leave();
     while (this.running) await this.running;
     await this.reconnector.close();

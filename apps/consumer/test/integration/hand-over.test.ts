@@ -23,9 +23,9 @@ const ENV = { KVERSE_CONSUMER_HEARTBEAT_MS: '200', KVERSE_CONSUMER_PREFETCH: '20
 const VERSIONS = 30;
 
 // Single active consumer activates the next consumer in line the moment the active one cancels, with deliveries
-// still in its hands: a plain cancel lets the owner apply a key's later writes before the replica handing over has
-// applied the earlier ones it holds.
-describe('a partition handed over to a replica that joins', () => {
+// still in its hands: a plain cancel lets the next replica apply a key's later writes before the one handing over
+// (or stopping) has applied the earlier ones it holds.
+describe('write consumers passing a partition on', () => {
   const run = randomBytes(4).toString('hex');
   let plane: OpenedDataPlane;
   let broker: amqp.ChannelModel;
@@ -35,7 +35,6 @@ describe('a partition handed over to a replica that joins', () => {
     await requireServices();
     plane = await openDataPlane();
     broker = await amqp.connect(AMQP_URL);
-    consumers.push(await openConsumer(ENV));
   });
   afterAll(async () => {
     await broker?.close();
@@ -43,29 +42,37 @@ describe('a partition handed over to a replica that joins', () => {
     for (const c of consumers) await c.close();
   });
 
-  it('is applied by one replica at a time: every write of a key is applied in order, none superseded', async () => {
-    const [first] = consumers as [RunningConsumer];
-    await eventually(async () => (await metric(first, 'kverse_consumer_owned_partitions')) === PARTITIONS, 'alone');
+  async function start(): Promise<RunningConsumer> {
+    const consumer = await openConsumer(ENV);
+    consumers.push(consumer);
+    return consumer;
+  }
 
-    // Hold the first replica with deliveries in hand: a queue bound to kv.changes that refuses every message makes
-    // the broker nack each kv.changes publish, which the consumer repeats until confirmed, its acks held meanwhile.
+  /**
+   * With `first` alone, holds it with deliveries in hand — a queue bound to kv.changes that refuses every message
+   * makes the broker nack each kv.changes publish, which the consumer repeats until confirmed, its acks held
+   * meanwhile — and writes each key's versions in order (each accepted before the next), so versions rise in queue
+   * order: applied in that order, none is ever superseded. Returns `release` (ends the refusal) and `check` (waits
+   * until every key holds its last version, then requires every one of these writes to have been decided `applied`
+   * — with `redelivered`, its first decision: a write applied but not acked when its replica stopped comes again,
+   * and by then its key may hold a later write; outcomes of other tests' leftover messages do not count).
+   */
+  async function holdAndWrite(first: RunningConsumer, tag: string) {
+    await eventually(async () => (await metric(first, 'kverse_consumer_owned_partitions')) === PARTITIONS, 'alone');
     const channel = await broker.createChannel();
-    // Each of this test's writes by version, with the outcomes the consumers announce for it (once per publish).
+    // Each of these writes by version, with the outcomes the consumers announce for it (once per publish).
     const outcomes = new Map<bigint, string[]>();
     await observeChanges(channel, CHANGES_EXCHANGE, ({ settled }) => {
       for (const s of settled) outcomes.get(s.version)?.push(s.outcome);
     });
-    const { queue } = await channel.assertQueue(`kverse.test.refuse-changes.${run}`, {
+    const { queue } = await channel.assertQueue(`kverse.test.refuse-changes.${run}.${tag}`, {
       exclusive: true,
       arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' },
     });
     await channel.bindQueue(queue, CHANGES_EXCHANGE, '');
-
-    // Each key's writes in order (one after the other, each accepted before the next), so their versions rise in
-    // queue order: applied in that order, none is ever superseded.
     const last = new Map<string, bigint>();
     await Promise.all(
-      keysOnEveryPartition(`${run}/k`, 2, PARTITIONS).map(async (key) => {
+      keysOnEveryPartition(`${run}/${tag}`, 2, PARTITIONS).map(async (key) => {
         for (let i = 0; i < VERSIONS; i++) {
           const { version } = await plane.dataPlane.put(key, `v${i}`);
           outcomes.set(version, []);
@@ -74,9 +81,27 @@ describe('a partition handed over to a replica that joins', () => {
       }),
     );
     await expect.poll(() => metric(first, 'kverse_consumer_changes_publish_retries_total')).toBeGreaterThan(0);
+    return {
+      release: () => channel.deleteQueue(queue),
+      async check(redelivered = false) {
+        for (const [key, version] of last) {
+          await expect.poll(() => storedVersion(key), { timeout: 30_000 }).toBe(version);
+        }
+        await expect
+          .poll(() => [...outcomes.values()].filter((o) => o.length === 0).length, { timeout: 15_000 })
+          .toBe(0);
+        const superseded = [...outcomes].filter(([, o]) =>
+          redelivered ? o[0] !== 'applied' : o.some((x) => x !== 'applied'),
+        );
+        expect(superseded.map(([version, o]) => `${version}: ${o.join(', ')}`)).toEqual([]);
+      },
+    };
+  }
 
-    const second = await openConsumer(ENV);
-    consumers.push(second);
+  it('to a replica that joins: one replica at a time, every write of a key applied in order', async () => {
+    const first = await start();
+    const held = await holdAndWrite(first, 'join');
+    const second = await start();
     await eventually(
       async () => (await metric(second, 'kverse_consumer_owned_partitions')) > 0,
       'the second replica to own partitions',
@@ -84,16 +109,25 @@ describe('a partition handed over to a replica that joins', () => {
     // Time for a hand-over to go wrong: with a plain cancel, the second replica applies the queued writes of its
     // partitions now, while the first still holds earlier ones.
     await new Promise((r) => setTimeout(r, 1000));
-    await channel.deleteQueue(queue);
-
-    for (const [key, version] of last) {
-      await expect.poll(() => storedVersion(key), { timeout: 30_000 }).toBe(version);
-    }
+    await held.release();
+    await held.check();
     expect(await applied(second)).toBeGreaterThan(0);
     expect(await metric(first, 'kverse_consumer_partition_hand_overs_total')).toBeGreaterThan(0);
-    // Outcomes of other tests' leftover messages do not count: only this test's writes, each applied in its turn.
-    await expect.poll(() => [...outcomes.values()].filter((o) => o.length === 0).length, { timeout: 15_000 }).toBe(0);
-    const superseded = [...outcomes].filter(([, o]) => !o.every((x) => x === 'applied'));
-    expect(superseded.map(([version, o]) => `${version}: ${o.join(', ')}`)).toEqual([]);
+  });
+
+  it('when the replica holding it stops (SIGTERM drain): the next in line starts after it', async () => {
+    for (const c of consumers.splice(0)) await c.close();
+    const first = await start();
+    const held = await holdAndWrite(first, 'drain');
+    const second = await start();
+    await eventually(async () => (await metric(second, 'kverse_consumer_group_members')) === 2, 'both replicas');
+    // The first stops while it holds deliveries it has not applied yet (its kv.changes publishes refused): with a
+    // cancel, the second would apply the later writes of every partition while the first still applies its own.
+    const stopping = first.close();
+    consumers.splice(consumers.indexOf(first), 1);
+    await new Promise((r) => setTimeout(r, 500));
+    await held.release();
+    await stopping;
+    await held.check(true);
   });
 });
