@@ -33,7 +33,7 @@ export const consumerConfigSpec = defineConfig({
   maxAttempts: setting(
     'KVERSE_CONSUMER_MAX_ATTEMPTS',
     Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
-    'Deliveries of one message before it goes to the dead-letter queue',
+    'Deliveries of one message before it goes to the dead-letter queue (returns by a hand-over or a stopping replica count too)',
   ),
   groupHeartbeatMs: setting(
     'KVERSE_CONSUMER_HEARTBEAT_MS',
