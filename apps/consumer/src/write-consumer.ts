@@ -50,7 +50,7 @@ export interface WriteConsumerOptions {
 
 interface Delivery {
   readonly msg: ConsumeMessage;
-  readonly channel: Channel;
+  /** The subscription it came on (its channel is where it is acked). */
   readonly sub: Subscription;
 }
 
@@ -117,17 +117,15 @@ export class WriteConsumer {
         // channel the broker closes while the connection stays up (an unknown delivery tag acked, a delivery held past
         // the broker's consumer timeout), or a subscription it cancels (its queue was deleted), reconnects instead:
         // the set-up declares the queues again and subscribes (the channel's unacked messages are redelivered).
-        let open = true;
         this.connection = connection;
         connection.on('close', () => {
-          open = false;
           this.closed.add(connection);
           if (this.connection === connection) this.connection = undefined;
         });
         this.restart = (why) => {
           // After the turn: when the whole connection is closing, its channels close first and the reconnect follows.
           setImmediate(() => {
-            if (this.draining || !open) return;
+            if (this.draining || this.closed.has(connection)) return;
             options.logger.warn({ reason: why }, 'lost a subscription to kv.writes; reconnecting to RabbitMQ');
             connection.close().catch(() => undefined);
           });
@@ -275,7 +273,7 @@ export class WriteConsumer {
     // Handing over: left unsettled, for the channel's close to return it to the queue, in order, for the owner.
     if (sub.handingOver) return;
     sub.pending++;
-    this.buffer.push({ msg, channel: sub.channel, sub });
+    this.buffer.push({ msg, sub });
     this.running ??= this.loop();
   }
 
@@ -480,7 +478,7 @@ export class WriteConsumer {
     });
     if (!ok) {
       // Not acked: comes back and is dead-lettered again (a later `multiple` ack must not settle it meanwhile).
-      this.channelsWithHoles.add(delivery.channel);
+      this.channelsWithHoles.add(delivery.sub.channel);
       return;
     }
     this.options.logger.warn({ reason }, 'dead-lettered a write message');
@@ -497,12 +495,12 @@ export class WriteConsumer {
   private ackAll(deliveries: readonly Delivery[]): void {
     const highest = new Map<Channel, Delivery>();
     for (const d of deliveries) {
-      if (this.channelsWithHoles.has(d.channel)) {
+      if (this.channelsWithHoles.has(d.sub.channel)) {
         this.ack(d);
         continue;
       }
-      const top = highest.get(d.channel);
-      if (!top || d.msg.fields.deliveryTag > top.msg.fields.deliveryTag) highest.set(d.channel, d);
+      const top = highest.get(d.sub.channel);
+      if (!top || d.msg.fields.deliveryTag > top.msg.fields.deliveryTag) highest.set(d.sub.channel, d);
     }
     for (const d of highest.values()) this.ack(d, true);
   }
@@ -512,7 +510,7 @@ export class WriteConsumer {
 
   private ack(delivery: Delivery, allUpTo = false): void {
     try {
-      delivery.channel.ack(delivery.msg, allUpTo);
+      delivery.sub.channel.ack(delivery.msg, allUpTo);
     } catch {
       // The channel closed after the commit: the message is redelivered and settles as superseded.
     }
