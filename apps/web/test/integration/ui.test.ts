@@ -100,8 +100,9 @@ describe('web UI in Chromium', () => {
 
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
-    await eventually(() => keyButton('crud/config').count()).toBe(0);
-    expect(await page.getByTestId('write-state').textContent()).toMatch(/Deleted crud\/config.*applied/);
+    // The watch can remove the row before the DELETE's answer names the write, so both are awaited.
+    await eventually(() => page.getByTestId('write-state').textContent()).toMatch(/Deleted crud\/config.*applied/);
+    expect(await keyButton('crud/config').count()).toBe(0);
     expect((await fetch(`${server.url}/kv?key=crud/config`)).status).toBe(404);
   });
 
