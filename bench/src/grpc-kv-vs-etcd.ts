@@ -5,7 +5,8 @@
  * ours KVERSE_FSYNC=group), then fsync off on both (etcd --unsafe-no-fsync, ours KVERSE_FSYNC=none).
  * Measures Put and Get ops/s with p50/p99, and watch latency (one Put → 1,000 watchers of that key) p99.
  *
- *   npx tsc -b && node bench/dist/grpc-kv-vs-etcd.js [--seconds 5] [--connections 8] [--in-flight 16]
+ *   npx tsc -b && node bench/dist/grpc-kv-vs-etcd.js [--seconds 5] [--connections 8] [--in-flight 16] [--rounds 3]
+ *     [--watchers 1000] (0 skips the watch phase)
  *
  * etcd comes from ETCD_BIN, else the binary scripts/cluster/ builds into ~/.cache/kverse/bin/etcd-v*, else PATH.
  */
@@ -20,7 +21,7 @@ import { parseArgs } from 'node:util';
 import type { Client, ClientReadableStream } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { closedLoop, encodeMessage, kvProto, type LoadResult, openClients, sendAll, sleep } from './grpc-load.js';
-import { printRatio, printTable, type Row } from './report.js';
+import { median, medianBy, printRatio, printTable, type Row } from './report.js';
 import { awaitOutput, hasTaskset, pinLoadGenerator, spawnPinned } from './serve.js';
 
 const { values: args } = parseArgs({
@@ -33,6 +34,8 @@ const { values: args } = parseArgs({
     'in-flight': { type: 'string', default: '16' },
     watchers: { type: 'string', default: '1000' },
     'watch-puts': { type: 'string', default: '100' },
+    // Each round runs every system once, in rotated order; figures are medians, ratios the median of each round's.
+    rounds: { type: 'string', default: '3' },
   },
 });
 const seconds = Number(args.seconds);
@@ -41,6 +44,8 @@ const connections = Number(args.connections);
 const inFlight = Number(args['in-flight']);
 const watcherCount = Number(args.watchers);
 const watchPuts = Number(args['watch-puts']);
+const rounds = Number(args.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number ≥ 1, got ${args.rounds}`);
 const root = new URL('../../', import.meta.url).pathname;
 const KEYS = 10_000;
 const VALUE_BYTES = 256;
@@ -202,13 +207,13 @@ async function watchLatency(
   };
 }
 
-interface RoundResult {
+interface TargetResult {
   put: LoadResult;
   get: LoadResult;
   watch?: { p50Ms: number; p99Ms: number; missing: number };
 }
 
-async function runTarget(target: Target, fsync: boolean, withWatch: boolean): Promise<RoundResult> {
+async function runTarget(target: Target, fsync: boolean, withWatch: boolean): Promise<TargetResult> {
   const dir = await mkdtemp(join(tmpdir(), 'kverse-bench-grpc-'));
   const { address, child } = await target.start(fsync, dir);
   try {
@@ -273,6 +278,39 @@ const row = (system: string, op: string, r: LoadResult): Row => ({
 /** Ops per second of server CPU: the figure that survives a machine shared with other work. */
 const perCore = (r: LoadResult) => (r.serverCpu > 0 ? r.opsPerSecond / (r.serverCpu / 100) : 0);
 
+interface Measured {
+  readonly ours: TargetResult;
+  readonly etcd: TargetResult;
+  readonly etcdSer: TargetResult;
+}
+
+/** Runs the three targets once each, in an order rotated by `round` so none is always first after a quiet spell. */
+async function measureRound(etcdBin: string, fsync: boolean, round: number): Promise<Measured> {
+  const withWatch = watcherCount > 0;
+  const runs = [
+    () => runTarget(grpcKv, fsync, withWatch),
+    () => runTarget(etcdTarget(etcdBin, false), fsync, withWatch),
+    () => runTarget(etcdTarget(etcdBin, true), fsync, false),
+  ];
+  const results: TargetResult[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    const at = (i + round) % runs.length;
+    results[at] = await runs[at]!();
+  }
+  return { ours: results[0]!, etcd: results[1]!, etcdSer: results[2]! };
+}
+
+/** The ratios the goals are about, for one round (each pair measured minutes apart at most). */
+function ratios({ ours, etcd, etcdSer }: Measured) {
+  return {
+    put: ours.put.opsPerSecond / etcd.put.opsPerSecond,
+    get: ours.get.opsPerSecond / Math.max(etcd.get.opsPerSecond, etcdSer.get.opsPerSecond),
+    putPerCore: perCore(ours.put) / perCore(etcd.put),
+    getPerCore: perCore(ours.get) / Math.max(perCore(etcd.get), perCore(etcdSer.get)),
+    watchP99: ours.watch && etcd.watch ? etcd.watch.p99Ms / ours.watch.p99Ms : Number.NaN,
+  };
+}
+
 async function main(): Promise<void> {
   // The generator takes CPU 1 (every thread), the servers CPU 0.
   pinLoadGenerator();
@@ -280,33 +318,96 @@ async function main(): Promise<void> {
   const version = spawnSync(etcdBin, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
   console.log(
     `gRPC KV vs etcd: ${connections} connections × ${inFlight} in flight, ${seconds} s per phase after ${warmupSeconds} s warm-up, ` +
-      `${KEYS} keys of 8 bytes, ${VALUE_BYTES}-byte values, ${watcherCount} watchers; ${version}; pinned: ${hasTaskset}`,
+      `${KEYS} keys of 8 bytes, ${VALUE_BYTES}-byte values, ${watcherCount} watchers, ${rounds} rounds; ${version}; ` +
+      `pinned: ${hasTaskset}`,
   );
   let allMet = true;
   for (const fsync of [true, false]) {
     const label = fsync ? 'fsync on' : 'fsync off';
-    const ours = await runTarget(grpcKv, fsync, true);
-    const etcd = await runTarget(etcdTarget(etcdBin, false), fsync, true);
-    const etcdSer = await runTarget(etcdTarget(etcdBin, true), fsync, false);
-    printTable(`${label}: throughput and latency`, [
-      row(grpcKv.name, 'Put', ours.put),
-      row('etcd', 'Put', etcd.put),
-      row(grpcKv.name, 'Get', ours.get),
-      row('etcd (linearizable Range)', 'Get', etcd.get),
-      row('etcd (serializable Range)', 'Get', etcdSer.get),
+    const measured: Measured[] = [];
+    for (let r = 0; r < rounds; r++) {
+      process.stderr.write(`${label}: round ${r + 1} of ${rounds}…\n`);
+      measured.push(await measureRound(etcdBin, fsync, r));
+    }
+    // Each row is the round with the median ops/s (or watch p99) of that system and operation.
+    const mid = (pick: (m: Measured) => LoadResult) => medianBy(measured.map(pick), (x) => x.opsPerSecond)!;
+    printTable(`${label}: throughput and latency (median of ${rounds} rounds)`, [
+      row(
+        grpcKv.name,
+        'Put',
+        mid((m) => m.ours.put),
+      ),
+      row(
+        'etcd',
+        'Put',
+        mid((m) => m.etcd.put),
+      ),
+      row(
+        grpcKv.name,
+        'Get',
+        mid((m) => m.ours.get),
+      ),
+      row(
+        'etcd (linearizable Range)',
+        'Get',
+        mid((m) => m.etcd.get),
+      ),
+      row(
+        'etcd (serializable Range)',
+        'Get',
+        mid((m) => m.etcdSer.get),
+      ),
     ]);
-    printTable(`${label}: watch latency, one Put → ${watcherCount} watchers`, [
-      { system: grpcKv.name, 'p50 ms': ours.watch!.p50Ms, 'p99 ms': ours.watch!.p99Ms, missing: ours.watch!.missing },
-      { system: 'etcd', 'p50 ms': etcd.watch!.p50Ms, 'p99 ms': etcd.watch!.p99Ms, missing: etcd.watch!.missing },
-    ]);
-    const bestEtcdGet = Math.max(etcd.get.opsPerSecond, etcdSer.get.opsPerSecond);
-    allMet = printRatio(`${label} Put ops/s vs etcd`, ours.put.opsPerSecond / etcd.put.opsPerSecond, 1) && allMet;
-    allMet = printRatio(`${label} Get ops/s vs etcd's faster Range`, ours.get.opsPerSecond / bestEtcdGet, 1) && allMet;
-    console.log(
-      `${label} per server core (information): Put ${(perCore(ours.put) / perCore(etcd.put)).toFixed(2)}×, ` +
-        `Get ${(perCore(ours.get) / Math.max(perCore(etcd.get), perCore(etcdSer.get))).toFixed(2)}×`,
+    const perRound = measured.map(ratios);
+    if (watcherCount > 0) {
+      const watchRow = (system: string, pick: (m: Measured) => TargetResult['watch']) => {
+        const w = medianBy(
+          measured.map((m) => pick(m)!),
+          (x) => x.p99Ms,
+        )!;
+        return { system, 'p50 ms': w.p50Ms, 'p99 ms': w.p99Ms, missing: w.missing };
+      };
+      printTable(`${label}: watch latency, one Put → ${watcherCount} watchers (median p99 of ${rounds} rounds)`, [
+        watchRow(grpcKv.name, (m) => m.ours.watch),
+        watchRow('etcd', (m) => m.etcd.watch),
+      ]);
+    }
+    printTable(
+      `${label}: each round's ratios (ours ÷ etcd; watch: etcd's p99 ÷ ours)`,
+      perRound.map((x, r) => ({
+        round: r + 1,
+        Put: `${x.put.toFixed(2)}×`,
+        Get: `${x.get.toFixed(2)}×`,
+        'Put per core': `${x.putPerCore.toFixed(2)}×`,
+        'Get per core': `${x.getPerCore.toFixed(2)}×`,
+        ...(watcherCount > 0 ? { 'watch p99': `${x.watchP99.toFixed(2)}×` } : {}),
+      })),
     );
-    allMet = printRatio(`${label} watch p99, etcd ÷ ours`, etcd.watch!.p99Ms / ours.watch!.p99Ms, 1) && allMet;
+    const med = (pick: (x: ReturnType<typeof ratios>) => number) => median(perRound.map(pick));
+    allMet =
+      printRatio(
+        `${label} Put ops/s vs etcd (median of rounds)`,
+        med((x) => x.put),
+        1,
+      ) && allMet;
+    allMet =
+      printRatio(
+        `${label} Get ops/s vs etcd's faster Range (median of rounds)`,
+        med((x) => x.get),
+        1,
+      ) && allMet;
+    console.log(
+      `${label} per server core (information): Put ${med((x) => x.putPerCore).toFixed(2)}×, ` +
+        `Get ${med((x) => x.getPerCore).toFixed(2)}×`,
+    );
+    if (watcherCount > 0) {
+      allMet =
+        printRatio(
+          `${label} watch p99, etcd ÷ ours (median of rounds)`,
+          med((x) => x.watchP99),
+          1,
+        ) && allMet;
+    }
   }
   console.log(allMet ? '\nall goals met' : '\nsome goals MISSED');
 }

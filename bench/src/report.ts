@@ -30,7 +30,10 @@ export function medianBy<T>(samples: readonly T[], by: (sample: T) => number): T
   return [...samples].sort((a, b) => by(a) - by(b))[Math.floor(samples.length / 2)];
 }
 
-/** The median of `values` (the upper middle for an even count); NaN for none. */
+/** The median of `values` (the mean of the two middle ones for an even count); NaN for none. */
 export function median(values: readonly number[]): number {
-  return medianBy(values, (v) => v) ?? Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
