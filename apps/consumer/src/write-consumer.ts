@@ -212,7 +212,7 @@ export class WriteConsumer {
    * channel — the broker returns what arrived meanwhile to the queue, ahead of the rest, and activates the owner, first
    * in line — and subscribes again, at the back of the line. At most once per heartbeat interval per partition, and
    * only while the owner is heard from: an owner that just crashed is not in line, and the queue would come back here.
-   * Returned deliveries count as delivered once more (`x-delivery-count`); a hand-over returns at most `prefetch`.
+   * Returned deliveries count as one more delivery ({@link deliveryAttempts}); a hand-over returns at most `prefetch`.
    */
   private async handOver(p: number): Promise<void> {
     const sub = this.subscriptions.get(p);
@@ -315,7 +315,7 @@ export class WriteConsumer {
   private async process(batch: Delivery[]): Promise<void> {
     const writes: Array<{ delivery: Delivery; write: Write }> = [];
     for (const delivery of batch) {
-      const attempts = Number(delivery.msg.properties.headers?.['x-delivery-count'] ?? 0) + 1;
+      const attempts = deliveryAttempts(delivery.msg.properties.headers);
       if (attempts > this.options.maxAttempts) {
         await this.deadLetter(delivery, `delivered ${attempts} times without being settled`);
         continue;
@@ -515,4 +515,19 @@ export class WriteConsumer {
       // The channel closed after the commit: the message is redelivered and settles as superseded.
     }
   }
+}
+
+/**
+ * How many times a message has been delivered, this delivery included. A redelivery here always follows a return
+ * without a verdict — a replica that crashed, lost its connection or handed the partition over — never a reject.
+ * RabbitMQ before 4.3 counts every return in `x-delivery-count`; from 4.3 that header counts only the failures a
+ * consumer reports (`basic.reject`), and `x-acquired-count` counts every delivery. The larger of the two is the count
+ * on either, so a write that brings its replica down every time still reaches the dead-letter queue.
+ */
+export function deliveryAttempts(headers: Record<string, unknown> | undefined): number {
+  const count = (value: unknown) => {
+    const n = Number(value ?? 0);
+    return Number.isFinite(n) && n > 0 ? n : 0;
+  };
+  return Math.max(count(headers?.['x-delivery-count']), count(headers?.['x-acquired-count'])) + 1;
 }
