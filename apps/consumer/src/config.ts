@@ -32,8 +32,10 @@ export const consumerConfigSpec = defineConfig({
   ),
   maxAttempts: setting(
     'KVERSE_CONSUMER_MAX_ATTEMPTS',
-    Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
-    'Deliveries of one message before it goes to the dead-letter queue (returns by a hand-over or a stopping replica count too)',
+    // At most 15: RabbitMQ 4.0–4.2 quorum queues drop a message returned more than 20 times (their default delivery
+    // limit, with no dead-letter exchange set), so the consumer must dead-letter it itself before that.
+    Type.Integer({ minimum: 1, maximum: 15, default: 5 }),
+    'Deliveries of one message before it goes to the dead-letter queue (returns by a hand-over or a stop count too)',
   ),
   groupHeartbeatMs: setting(
     'KVERSE_CONSUMER_HEARTBEAT_MS',

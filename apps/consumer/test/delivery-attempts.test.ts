@@ -1,4 +1,6 @@
+import { parseConfig } from '@kverse/runtime';
 import { describe, expect, it } from 'vitest';
+import { consumerConfigSpec } from '../src/config.js';
 import { deliveryAttempts } from '../src/write-consumer.js';
 
 describe('deliveryAttempts', () => {
@@ -21,5 +23,20 @@ describe('deliveryAttempts', () => {
   it('ignores a count that is not a non-negative number', () => {
     expect(deliveryAttempts({ 'x-delivery-count': 'many', 'x-acquired-count': -3 })).toBe(1);
     expect(deliveryAttempts({ 'x-delivery-count': 'many', 'x-acquired-count': 2 })).toBe(3);
+  });
+});
+
+describe('KVERSE_CONSUMER_MAX_ATTEMPTS', () => {
+  const env = {
+    DATABASE_URL: 'postgres://x@localhost/x',
+    AMQP_URL: 'amqp://localhost',
+    REDIS_URL: 'redis://localhost',
+  };
+
+  it('stays below the delivery limit RabbitMQ 4.0–4.2 quorum queues apply on their own (20)', () => {
+    expect(parseConfig(consumerConfigSpec, { ...env, KVERSE_CONSUMER_MAX_ATTEMPTS: '15' }).maxAttempts).toBe(15);
+    expect(() => parseConfig(consumerConfigSpec, { ...env, KVERSE_CONSUMER_MAX_ATTEMPTS: '16' })).toThrowError(
+      /KVERSE_CONSUMER_MAX_ATTEMPTS/,
+    );
   });
 });
