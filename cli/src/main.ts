@@ -5,6 +5,7 @@ import { formatLabResult, runMulticastLab } from '@kverse/multicast-node';
 import { runMain } from '@kverse/runtime';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { configTableMarkdown } from './commands/config.js';
+import { buildDeadLettersCommand } from './commands/dead-letters.js';
 import { startPlatform } from './commands/start.js';
 import { buildTokenCommand } from './commands/token.js';
 
@@ -34,6 +35,7 @@ program
 
 program.addCommand(buildKvCommand());
 program.addCommand(buildTokenCommand());
+program.addCommand(buildDeadLettersCommand());
 
 program
   .command('chat')
