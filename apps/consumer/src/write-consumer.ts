@@ -265,6 +265,10 @@ export class WriteConsumer {
     for (const sub of this.subscriptions.values()) sub.handingOver = true;
     await this.group?.leave();
     while (this.running) await this.running;
+    // Each partition's channel is closed before the connection: amqplib writes every channel's frames from a buffer of
+    // its own, so a connection close can reach the broker before a channel's last acks, and those writes would come
+    // again to the next replica although applied. A channel's close follows its acks.
+    await Promise.all([...this.subscriptions.values()].map((sub) => sub.channel.close().catch(() => undefined)));
     await this.reconnector.close();
   }
 

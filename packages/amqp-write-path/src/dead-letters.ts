@@ -76,9 +76,6 @@ export async function replayDeadLetters(url: string, options: ReplayOptions): Pr
       channel.ack(msg);
       replayed++;
     }
-    // A round trip before the connection closes: an ack still on its way to a quorum queue when the channel goes
-    // can be lost, and that write would stay in the dead-letter queue as well.
-    await channel.checkQueue(DEAD_LETTER_QUEUE);
     return { replayed, kept };
   });
 }
@@ -130,7 +127,11 @@ async function withChannel<T>(url: string, use: (channel: ConfirmChannel) => Pro
   const connection = await amqp.connect(url, { timeout: 5000 });
   try {
     const channel = await connection.createConfirmChannel();
-    return await use(channel);
+    const result = await use(channel);
+    // The channel is closed first: amqplib writes each channel's frames from a buffer of its own, so a connection close
+    // can reach the broker before the channel's last acks — and a replayed write would stay in the queue as well.
+    await channel.close();
+    return result;
   } finally {
     await connection.close().catch(() => undefined);
   }

@@ -130,4 +130,35 @@ describe('write consumers passing a partition on', () => {
     await stopping;
     await held.check(true);
   });
+
+  it('when a replica stops while writes flow: nothing it applied comes again to the next', async () => {
+    for (const c of consumers.splice(0)) await c.close();
+    const first = await start();
+    await eventually(async () => (await metric(first, 'kverse_consumer_owned_partitions')) === PARTITIONS, 'alone');
+    const second = await start();
+    const channel = await broker.createChannel();
+    const outcomes = new Map<bigint, string[]>();
+    await observeChanges(channel, CHANGES_EXCHANGE, ({ settled }) => {
+      for (const s of settled) outcomes.set(s.version, [...(outcomes.get(s.version) ?? []), s.outcome]);
+    });
+    // Writes keep coming while the first replica stops, so its last acks go out just before it disconnects: they must
+    // reach the broker first, or the second replica gets those writes again and announces them `superseded`.
+    const versions: bigint[] = [];
+    let writing = true;
+    const writers = keysOnEveryPartition(`${run}/flow`, 2, PARTITIONS).map(async (key) => {
+      for (let i = 0; writing; i++) versions.push((await plane.dataPlane.put(key, `v${i}`)).version);
+    });
+    await expect.poll(() => versions.length).toBeGreaterThan(200);
+    await first.close();
+    consumers.splice(consumers.indexOf(first), 1);
+    await new Promise((r) => setTimeout(r, 300));
+    writing = false;
+    await Promise.all(writers);
+    await expect.poll(() => versions.filter((v) => !outcomes.has(v)).length, { timeout: 20_000 }).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    const twice = versions.filter((v) => outcomes.get(v)!.length > 1);
+    expect(twice.map((v) => `${v}: ${outcomes.get(v)!.join(', ')}`)).toEqual([]);
+    expect(await applied(second)).toBeGreaterThan(0);
+    await channel.close();
+  });
 });
