@@ -15,6 +15,13 @@ PGDATA="$DATA/data"
 LOGFILE="$DATA/postgres.log"
 
 log() { printf '\033[1m[postgres]\033[0m %s\n' "$*" >&2; }
+case "${1:-start}" in
+  start | stop) ;;
+  *)
+    log "usage: bash scripts/services/postgres.sh [start | stop]"
+    exit 2
+    ;;
+esac
 
 find_bin() {
   local dir

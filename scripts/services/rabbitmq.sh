@@ -15,6 +15,13 @@ DATA="$ROOT/.kverse/services/rabbitmq"
 BIN=/usr/lib/rabbitmq/bin
 
 log() { printf '\033[1m[rabbitmq]\033[0m %s\n' "$*" >&2; }
+case "${1:-start}" in
+  start | stop | ctl) ;;
+  *)
+    log "usage: bash scripts/services/rabbitmq.sh [start | stop | ctl <rabbitmqctl arguments>]"
+    exit 2
+    ;;
+esac
 
 if [ ! -x "$BIN/rabbitmq-server" ]; then
   log "installing rabbitmq-server (apt)"

@@ -2,6 +2,8 @@
 # Makes a Redis Sentinel answer on 127.0.0.1:26379, monitoring the Redis of scripts/services/redis.sh (started first)
 # as master `kverse` — the same discovery path the cluster uses (REDIS_SENTINELS=127.0.0.1:26379,
 # REDIS_SENTINEL_NAME=kverse). Idempotent; data, config and log under .kverse/services/redis-sentinel.
+#   bash scripts/services/redis-sentinel.sh          start (or confirm running)
+#   bash scripts/services/redis-sentinel.sh stop     stop the sentinel (Redis keeps running)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="${KVERSE_ROOT:-$(cd "$HERE/../.." && pwd)}"
@@ -11,6 +13,20 @@ MASTER_PORT="${KVERSE_REDIS_PORT:-6379}"
 DATA="$ROOT/.kverse/services/redis-sentinel"
 
 log() { printf '\033[1m[redis-sentinel]\033[0m %s\n' "$*" >&2; }
+case "${1:-start}" in
+  start) ;;
+  stop)
+    if [ -f "$DATA/sentinel.pid" ] && kill -0 "$(cat "$DATA/sentinel.pid")" 2>/dev/null; then
+      log "stopping the sentinel on $HOST:$PORT"
+      kill "$(cat "$DATA/sentinel.pid")"
+    fi
+    exit 0
+    ;;
+  *)
+    log "usage: bash scripts/services/redis-sentinel.sh [start | stop]"
+    exit 2
+    ;;
+esac
 
 bash "$HERE/redis.sh"
 

@@ -12,6 +12,13 @@ PORT="${KVERSE_REDIS_PORT:-6379}"
 DATA="$ROOT/.kverse/services/redis"
 
 log() { printf '\033[1m[redis]\033[0m %s\n' "$*" >&2; }
+case "${1:-start}" in
+  start | stop) ;;
+  *)
+    log "usage: bash scripts/services/redis.sh [start | stop]"
+    exit 2
+    ;;
+esac
 
 if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || ! command -v redis-sentinel >/dev/null; then
   log "installing redis-server, redis-sentinel, redis-tools (apt)"
