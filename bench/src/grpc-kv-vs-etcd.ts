@@ -331,33 +331,17 @@ async function main(): Promise<void> {
     }
     // Each row is the round with the median ops/s (or watch p99) of that system and operation.
     const mid = (pick: (m: Measured) => LoadResult) => medianBy(measured.map(pick), (x) => x.opsPerSecond)!;
-    printTable(`${label}: throughput and latency (median of ${rounds} rounds)`, [
-      row(
-        grpcKv.name,
-        'Put',
-        mid((m) => m.ours.put),
-      ),
-      row(
-        'etcd',
-        'Put',
-        mid((m) => m.etcd.put),
-      ),
-      row(
-        grpcKv.name,
-        'Get',
-        mid((m) => m.ours.get),
-      ),
-      row(
-        'etcd (linearizable Range)',
-        'Get',
-        mid((m) => m.etcd.get),
-      ),
-      row(
-        'etcd (serializable Range)',
-        'Get',
-        mid((m) => m.etcdSer.get),
-      ),
-    ]);
+    const rows: Array<[string, string, (m: Measured) => LoadResult]> = [
+      [grpcKv.name, 'Put', (m) => m.ours.put],
+      ['etcd', 'Put', (m) => m.etcd.put],
+      [grpcKv.name, 'Get', (m) => m.ours.get],
+      ['etcd (linearizable Range)', 'Get', (m) => m.etcd.get],
+      ['etcd (serializable Range)', 'Get', (m) => m.etcdSer.get],
+    ];
+    printTable(
+      `${label}: throughput and latency (median of ${rounds} rounds)`,
+      rows.map(([system, op, pick]) => row(system, op, mid(pick))),
+    );
     const perRound = measured.map(ratios);
     if (watcherCount > 0) {
       const watchRow = (system: string, pick: (m: Measured) => TargetResult['watch']) => {
@@ -384,30 +368,16 @@ async function main(): Promise<void> {
       })),
     );
     const med = (pick: (x: ReturnType<typeof ratios>) => number) => median(perRound.map(pick));
-    allMet =
-      printRatio(
-        `${label} Put ops/s vs etcd (median of rounds)`,
-        med((x) => x.put),
-        1,
-      ) && allMet;
-    allMet =
-      printRatio(
-        `${label} Get ops/s vs etcd's faster Range (median of rounds)`,
-        med((x) => x.get),
-        1,
-      ) && allMet;
+    const goal = (name: string, pick: (x: ReturnType<typeof ratios>) => number) => {
+      allMet = printRatio(`${label} ${name} (median of rounds)`, med(pick), 1) && allMet;
+    };
+    goal('Put ops/s vs etcd', (x) => x.put);
+    goal("Get ops/s vs etcd's faster Range", (x) => x.get);
     console.log(
       `${label} per server core (information): Put ${med((x) => x.putPerCore).toFixed(2)}×, ` +
         `Get ${med((x) => x.getPerCore).toFixed(2)}×`,
     );
-    if (watcherCount > 0) {
-      allMet =
-        printRatio(
-          `${label} watch p99, etcd ÷ ours (median of rounds)`,
-          med((x) => x.watchP99),
-          1,
-        ) && allMet;
-    }
+    if (watcherCount > 0) goal('watch p99, etcd ÷ ours', (x) => x.watchP99);
   }
   console.log(allMet ? '\nall goals met' : '\nsome goals MISSED');
 }

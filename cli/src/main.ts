@@ -3,7 +3,8 @@ import { runChatCli } from '@kverse/chat';
 import { buildKvCommand } from '@kverse/grpc-kv';
 import { formatLabResult, runMulticastLab } from '@kverse/multicast-node';
 import { runMain } from '@kverse/runtime';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { intAtLeast } from './commands/arguments.js';
 import { configTableMarkdown } from './commands/config.js';
 import { buildDeadLettersCommand } from './commands/dead-letters.js';
 import { startPlatform } from './commands/start.js';
@@ -85,11 +86,3 @@ program
   });
 
 await program.parseAsync(process.argv);
-
-function intAtLeast(min: number) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be an integer ≥ ${min}`);
-    return n;
-  };
-}

@@ -1,19 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { AccessControl, parseTokenEntries } from '@kverse/access';
 import { describe, expect, it } from 'vitest';
 import { buildTokenCommand } from '../src/commands/token.js';
-
-function capture() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
+import { capture } from './capture.js';
 
 async function run(args: string[]) {
   const out = capture();

@@ -1,6 +1,7 @@
 import { type DeadLetter, readDeadLetters, replayDeadLetters } from '@kverse/amqp-write-path';
 import { primaryKeyOf } from '@kverse/kv-core';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { intAtLeast } from './arguments.js';
 
 interface Io {
   readonly out: NodeJS.WritableStream;
@@ -24,7 +25,7 @@ export function buildDeadLettersCommand(io: Io = { out: process.stdout, err: pro
     .command('list')
     .description('show the dead-lettered messages, oldest first, without removing them')
     .addOption(urlOption())
-    .addOption(new Option('--limit <n>', 'show at most this many').default(20).argParser(positiveInt))
+    .addOption(new Option('--limit <n>', 'show at most this many').default(20).argParser(intAtLeast(1)))
     .option('--json', 'one JSON object per line')
     .action((opts: { amqpUrl: string; limit: number; json?: boolean }) =>
       reporting(io, opts.amqpUrl, async () => {
@@ -44,10 +45,10 @@ export function buildDeadLettersCommand(io: Io = { out: process.stdout, err: pro
       new Option('--partitions <n>', 'KVERSE_WRITE_PARTITIONS of the deployment')
         .env('KVERSE_WRITE_PARTITIONS')
         .default(8)
-        .argParser(positiveInt),
+        .argParser(intAtLeast(1)),
     )
     .option('--key-prefix <prefix>', 'only writes whose key starts with this')
-    .addOption(new Option('--limit <n>', 'replay at most this many').argParser(positiveInt))
+    .addOption(new Option('--limit <n>', 'replay at most this many').argParser(intAtLeast(1)))
     .action((opts: { amqpUrl: string; partitions: number; keyPrefix?: string; limit?: number }) =>
       reporting(io, opts.amqpUrl, async () => {
         const result = await replayDeadLetters(opts.amqpUrl, {
@@ -87,10 +88,4 @@ function toJson(letter: DeadLetter) {
       : { problem: letter.problem }),
     bytes: letter.bytes,
   };
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of 1 or more');
-  return n;
 }

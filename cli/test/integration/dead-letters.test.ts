@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { DEAD_LETTER_QUEUE, encodeWrite, REASON_HEADER } from '@kverse/amqp-write-path';
 import type { OpenedDataPlane } from '@kverse/data-plane';
 import { type Mutation, versionFromParts } from '@kverse/kv-core';
@@ -15,25 +14,18 @@ import {
   storedVersion,
 } from '../../../apps/consumer/test/integration/cluster.js';
 import { buildDeadLettersCommand } from '../../src/commands/dead-letters.js';
+import { capture } from '../capture.js';
 
 /** Runs `kverse dead-letters <args>` in this process; resolves with what it printed and its exit code. */
 async function kverse(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
+  const out = capture();
+  const err = capture();
   const before = process.exitCode;
   process.exitCode = 0;
-  const command = buildDeadLettersCommand({ out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
-  await command.parseAsync(args, { from: 'user' });
+  await buildDeadLettersCommand({ out: out.stream, err: err.stream }).parseAsync(args, { from: 'user' });
   const code = Number(process.exitCode ?? 0);
   process.exitCode = before;
-  return { out, err, code };
+  return { out: out.text(), err: err.text(), code };
 }
 
 // What the consumer sets aside in kv.writes.dead, as it does (the write's body, its reason, the deliveries counted).

@@ -48,6 +48,15 @@ describe('write consumers passing a partition on', () => {
     return consumer;
   }
 
+  /** The outcomes the consumers announce for each version (once per publish; one may come before its write's 202). */
+  async function recordOutcomes(channel: amqp.Channel): Promise<Map<bigint, string[]>> {
+    const outcomes = new Map<bigint, string[]>();
+    await observeChanges(channel, CHANGES_EXCHANGE, ({ settled }) => {
+      for (const s of settled) outcomes.set(s.version, [...(outcomes.get(s.version) ?? []), s.outcome]);
+    });
+    return outcomes;
+  }
+
   /**
    * With `first` alone, holds it with deliveries in hand — a queue bound to kv.changes that refuses every message
    * makes the broker nack each kv.changes publish, which the consumer repeats until confirmed, its acks held
@@ -60,11 +69,7 @@ describe('write consumers passing a partition on', () => {
   async function holdAndWrite(first: RunningConsumer, tag: string) {
     await eventually(async () => (await metric(first, 'kverse_consumer_owned_partitions')) === PARTITIONS, 'alone');
     const channel = await broker.createChannel();
-    // The outcomes the consumers announce for each version (once per publish; one may come before its write's 202).
-    const outcomes = new Map<bigint, string[]>();
-    await observeChanges(channel, CHANGES_EXCHANGE, ({ settled }) => {
-      for (const s of settled) outcomes.set(s.version, [...(outcomes.get(s.version) ?? []), s.outcome]);
-    });
+    const outcomes = await recordOutcomes(channel);
     const { queue } = await channel.assertQueue(`kverse.test.refuse-changes.${run}.${tag}`, {
       exclusive: true,
       arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' },
@@ -137,10 +142,7 @@ describe('write consumers passing a partition on', () => {
     await eventually(async () => (await metric(first, 'kverse_consumer_owned_partitions')) === PARTITIONS, 'alone');
     const second = await start();
     const channel = await broker.createChannel();
-    const outcomes = new Map<bigint, string[]>();
-    await observeChanges(channel, CHANGES_EXCHANGE, ({ settled }) => {
-      for (const s of settled) outcomes.set(s.version, [...(outcomes.get(s.version) ?? []), s.outcome]);
-    });
+    const outcomes = await recordOutcomes(channel);
     // Writes keep coming while the first replica stops, so its last acks go out just before it disconnects: they must
     // reach the broker first, or the second replica gets those writes again and announces them `superseded`.
     const versions: bigint[] = [];
