@@ -56,7 +56,7 @@ export function buildDeadLettersCommand(io: Io = { out: process.stdout, err: pro
           ...(opts.keyPrefix === undefined ? {} : { keyPrefix: opts.keyPrefix }),
           ...(opts.limit === undefined ? {} : { limit: opts.limit }),
         });
-        io.out.write(`replayed ${result.replayed} write(s); ${result.kept} message(s) left in kv.writes.dead\n`);
+        io.out.write(`replayed ${result.replayed} write(s); ${result.left} message(s) left in kv.writes.dead\n`);
       }),
     );
   return command;

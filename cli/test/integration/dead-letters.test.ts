@@ -119,6 +119,33 @@ describe('kverse dead-letters', () => {
     await channel.purgeQueue(DEAD_LETTER_QUEUE);
   });
 
+  it('replays at most --limit writes and counts the rest as left', async () => {
+    const channel = await connection.createConfirmChannel();
+    await channel.purgeQueue(DEAD_LETTER_QUEUE);
+    const writes = ['x', 'y'].map(
+      (k, i): Mutation => ({
+        op: 'put',
+        key: `${run}/limit/${k}`,
+        value: k,
+        version: versionFromParts(Date.now() - 60_000, i),
+        writer: 'replica-1',
+        timestamp: Date.now() - 60_000,
+      }),
+    );
+    for (const write of writes) {
+      const { content, options } = setAside(write, 'delivered 6 times without being settled', 6);
+      channel.sendToQueue(DEAD_LETTER_QUEUE, content, options);
+    }
+    await channel.waitForConfirms();
+    const first = await kverse('replay', '--amqp-url', AMQP_URL, '--limit', '1');
+    expect(first).toMatchObject({ code: 0, out: 'replayed 1 write(s); 1 message(s) left in kv.writes.dead\n' });
+    await expect.poll(() => storedVersion(writes[0]!.key), { timeout: 15_000 }).toBe(writes[0]!.version);
+    expect(await storedVersion(writes[1]!.key)).toBeUndefined();
+    const rest = await kverse('replay', '--amqp-url', AMQP_URL);
+    expect(rest).toMatchObject({ code: 0, out: 'replayed 1 write(s); 0 message(s) left in kv.writes.dead\n' });
+    await expect.poll(() => storedVersion(writes[1]!.key), { timeout: 15_000 }).toBe(writes[1]!.version);
+  });
+
   it('says what is wrong, without the password, when RabbitMQ cannot be reached', async () => {
     const failed = await kverse('list', '--amqp-url', 'amqp://kverse:s3cret@127.0.0.1:1');
     expect(failed.code).toBe(1);

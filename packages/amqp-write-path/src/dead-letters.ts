@@ -26,8 +26,8 @@ export interface ReplayOptions {
 export interface ReplayResult {
   /** Writes put back on their partition queue (and removed from the dead-letter queue). */
   readonly replayed: number;
-  /** Messages left where they were: not a write, or not selected. */
-  readonly kept: number;
+  /** Messages still in the dead-letter queue: not writes, not selected, or beyond `limit`. */
+  readonly left: number;
 }
 
 /** Headers about the message's past (the reason, delivery counts, deaths): a replayed write goes without them. */
@@ -62,21 +62,18 @@ export async function replayDeadLetters(url: string, options: ReplayOptions): Pr
     await declareWriteTopology(channel, options.partitions);
     const { messageCount } = await channel.checkQueue(DEAD_LETTER_QUEUE);
     let replayed = 0;
-    let kept = 0;
-    // Bounded by what the queue held at the start: kept messages stay unacked until the channel closes.
+    // Bounded by what the queue held at the start: messages left stay unacked until the channel closes.
     for (let i = 0; i < messageCount && replayed < (options.limit ?? Number.POSITIVE_INFINITY); i++) {
       const msg = await channel.get(DEAD_LETTER_QUEUE, { noAck: false });
       if (!msg) break;
       const { write } = describe(msg);
-      if (!write || !primaryKeyOf(write).startsWith(options.keyPrefix ?? '')) {
-        kept++;
-        continue;
-      }
-      await publishWrite(channel, msg, String(partitionOf(primaryKeyOf(write), options.partitions)));
+      const key = write && primaryKeyOf(write);
+      if (!write || !key?.startsWith(options.keyPrefix ?? '')) continue;
+      await publishWrite(channel, msg, String(partitionOf(key, options.partitions)));
       channel.ack(msg);
       replayed++;
     }
-    return { replayed, kept };
+    return { replayed, left: messageCount - replayed };
   });
 }
 
