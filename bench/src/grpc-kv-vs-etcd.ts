@@ -8,18 +8,17 @@
  *   npx tsc -b && node bench/dist/grpc-kv-vs-etcd.js [--seconds 5] [--connections 8] [--in-flight 16] [--rounds 3]
  *     [--watchers 1000] (0 skips the watch phase)
  *
- * etcd comes from ETCD_BIN, else the binary scripts/cluster/ builds into ~/.cache/kverse/bin/etcd-v*, else PATH.
+ * etcd comes from ETCD_BIN, else the binary scripts/cluster/ builds into ~/.cache/kverse/bin/etcd-v*, else PATH
+ * (bench/src/etcd.ts).
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Client, ClientReadableStream } from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
+import { ETCD_PUT, ETCD_RANGE, encodeEtcdPut, encodeEtcdRange, etcdProto, findEtcd, startEtcd } from './etcd.js';
 import { closedLoop, encodeMessage, kvProto, type LoadResult, openClients, sendAll, sleep } from './grpc-load.js';
 import { median, medianBy, printRatio, printTable, type Row } from './report.js';
 import { awaitOutput, hasTaskset, pinLoadGenerator, spawnPinned } from './serve.js';
@@ -50,7 +49,6 @@ const root = new URL('../../', import.meta.url).pathname;
 const KEYS = 10_000;
 const VALUE_BYTES = 256;
 
-const etcdProto = protobuf.loadSync(join(root, 'bench/proto/etcd-subset.proto'));
 const key = (i: number) => `k${String(i).padStart(7, '0')}`; // 8 bytes
 const value = (tag: string) => tag.padEnd(VALUE_BYTES, '.');
 
@@ -100,48 +98,9 @@ const grpcKv: Target = {
 function etcdTarget(bin: string, serializable: boolean): Target {
   return {
     name: serializable ? 'etcd (serializable Get)' : 'etcd',
-    async start(fsync, dir) {
-      const [client, peer] = [await freePort(), await freePort()];
-      const peerUrl = `http://127.0.0.1:${peer}`;
-      const child = pinned(bin, [
-        `--name=bench`,
-        `--data-dir=${dir}`,
-        `--listen-client-urls=http://127.0.0.1:${client}`,
-        `--advertise-client-urls=http://127.0.0.1:${client}`,
-        `--listen-peer-urls=${peerUrl}`,
-        `--initial-advertise-peer-urls=${peerUrl}`,
-        `--initial-cluster=bench=${peerUrl}`,
-        '--log-level=error',
-        ...(fsync ? [] : ['--unsafe-no-fsync']),
-      ]);
-      const address = `127.0.0.1:${client}`;
-      const [probe] = openClients(address, 1);
-      for (let i = 0; ; i++) {
-        const ok = await new Promise<boolean>((resolve) =>
-          probe!.makeUnaryRequest(
-            this.get.method,
-            (b: Buffer) => b,
-            (b: Buffer) => b,
-            this.get.encode('probe'),
-            (err) => resolve(!err),
-          ),
-        );
-        if (ok) break;
-        if (i > 100) throw new Error('etcd did not start');
-        await sleep(100);
-      }
-      probe!.close();
-      return { address, child };
-    },
-    put: {
-      method: '/etcdserverpb.KV/Put',
-      encode: (k, v) =>
-        encodeMessage(etcdProto, 'etcdserverpb.PutRequest', { key: Buffer.from(k), value: Buffer.from(v) }),
-    },
-    get: {
-      method: '/etcdserverpb.KV/Range',
-      encode: (k) => encodeMessage(etcdProto, 'etcdserverpb.RangeRequest', { key: Buffer.from(k), serializable }),
-    },
+    start: (fsync, dir) => startEtcd(bin, dir, fsync),
+    put: { method: ETCD_PUT, encode: encodeEtcdPut },
+    get: { method: ETCD_RANGE, encode: (k) => encodeEtcdRange(k, serializable) },
     async watch(client, k, onValue) {
       const type = etcdProto.lookupType('etcdserverpb.WatchResponse');
       type WatchResponse = { created?: boolean; events?: Array<{ kv?: { value?: Uint8Array } }> };
@@ -237,30 +196,6 @@ async function runTarget(target: Target, fsync: boolean, withWatch: boolean): Pr
 
 function pinned(command: string, argv: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawnPinned(command, argv, { env: { ...process.env, ...env }, stdio: 'pipe' });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.once('error', reject);
-  });
-}
-
-function findEtcd(): string {
-  if (process.env.ETCD_BIN) return process.env.ETCD_BIN;
-  const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kverse/bin');
-  if (existsSync(cache)) {
-    for (const dir of readdirSync(cache)
-      .filter((d) => d.startsWith('etcd-'))
-      .sort()
-      .reverse()) {
-      if (existsSync(join(cache, dir, 'etcd'))) return join(cache, dir, 'etcd');
-    }
-  }
-  return 'etcd';
 }
 
 const row = (system: string, op: string, r: LoadResult): Row => ({
