@@ -8,6 +8,10 @@
  * run reports the server's CPU time per request, which other load on a shared machine moves far less.
  * Goal: tracing on (every request sampled) ≥ 0.9× the throughput of tracing off, for GET and for PUT.
  *
+ * Last, the OpenTelemetry SDK alone: a process of its own on the servers' core takes the tracing plugin's steps per
+ * request with the SDK configured as the apps configure it, and reports its CPU per request — with the untraced
+ * server's CPU per request, the best ratio any integration of this SDK could reach.
+ *
  * `--plane embedded` (the default) runs `kverse start` on the embedded data plane, where a request is one span and
  * costs the least, so tracing's fixed cost shows most. `--plane distributed` runs apps/api on the services
  * (PostgreSQL, RabbitMQ, Redis from scripts/services/*.sh) as in the cluster: a GET reads through Redis, a PUT
@@ -23,11 +27,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseConfig } from '@kverse/runtime';
 import autocannon from 'autocannon';
 import { processCpuSeconds } from './grpc-load.js';
 import { median, printRatio, printTable } from './report.js';
-import { pinLoadGenerator, serviceOptions, servicesOf, startApp, startKverse } from './serve.js';
+import { pinLoadGenerator, serve, serviceOptions, servicesOf, startApp, startKverse } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,6 +42,9 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '2' },
     'value-bytes': { type: 'string', default: '256' },
     plane: { type: 'string', default: 'embedded' },
+    // Internal: run the SDK-cost loop in this (child) process with this sampler, print µs per request, exit.
+    'sdk-cost': { type: 'string' },
+    'sdk-endpoint': { type: 'string' },
     ...serviceOptions,
   },
 });
@@ -103,6 +112,62 @@ async function startConsumer(otlpUrl: string): Promise<ChildProcess> {
   return (await startApp('consumer', env, /consumer started/)).child;
 }
 
+const SDK_COST_SPANS = 200_000;
+
+/**
+ * The OpenTelemetry SDK's own cost for one request, with nothing else in the process: the steps the API's tracing
+ * plugin takes per request (start a SERVER span, its attributes, run the request in its context, the status
+ * attribute, end), the SDK configured as the apps configure it (`@kverse/telemetry`: pooled ids, batch processor,
+ * OTLP/HTTP protobuf to `endpoint`), the batches' encoding and sending included (flushed before the clock stops).
+ * Prints CPU µs per request.
+ */
+async function sdkCost(sampler: 'always_on' | 'traceidratio', endpoint: string): Promise<void> {
+  const { startTelemetry, telemetryConfigSpec } = await import('@kverse/telemetry');
+  const { context, ROOT_CONTEXT, SpanKind, trace } = await import('@opentelemetry/api');
+  // Read from the same settings, and so configured the same way, as an app started with them.
+  const config = parseConfig(telemetryConfigSpec, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_TRACES_SAMPLER: sampler,
+    OTEL_TRACES_SAMPLER_ARG: '0.1',
+  });
+  const telemetry = await startTelemetry(config, { serviceName: 'kverse-bench' });
+  const { tracer } = telemetry;
+  const request = () => {
+    const span = tracer.startSpan('GET /kv', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+    if (span.isRecording()) span.setAttributes({ 'http.request.method': 'GET', 'http.route': '/kv' });
+    context.with(trace.setSpan(ROOT_CONTEXT, span), () => undefined);
+    span.setAttribute('http.response.status_code', 200);
+    span.end();
+  };
+  // A pass first, so the measured one runs optimized code. Each 512 recorded spans (the batch processor's export
+  // size: every 512 requests, or 5,120 at 10 % sampling) are flushed before the next, so the export keeps up and no
+  // span is dropped from a full queue (a dropped span would cost less than one under a server's real rate).
+  const perExport = sampler === 'always_on' ? 512 : 5120;
+  const run = async (n: number) => {
+    for (let i = 0; i < n; i += perExport) {
+      for (let j = 0; j < perExport; j++) request();
+      await telemetry.flush();
+    }
+  };
+  await run(SDK_COST_SPANS / 4);
+  const before = process.cpuUsage();
+  await run(SDK_COST_SPANS);
+  const used = process.cpuUsage(before);
+  console.log(`sdk µs per request: ${(used.user + used.system) / SDK_COST_SPANS}`);
+  await telemetry.shutdown();
+}
+
+/** {@link sdkCost} in a child process pinned where the servers run, so nothing else shares its CPU time. */
+async function measureSdkCost(sampler: 'always_on' | 'traceidratio', endpoint: string): Promise<number> {
+  const { found, child } = await serve(
+    [fileURLToPath(import.meta.url), '--sdk-cost', sampler, '--sdk-endpoint', endpoint],
+    {},
+    { micros: /sdk µs per request: ([\d.]+)/ },
+  );
+  await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+  return Number(found.micros);
+}
+
 async function main(): Promise<void> {
   pinLoadGenerator();
   const sink = await startSink();
@@ -121,6 +186,7 @@ async function main(): Promise<void> {
   // Distinct keys per run on the shared database, so a rerun does not update the last run's rows instead of inserting.
   const keyPrefix = `bench/tracing/${process.pid}/`;
   const results: Record<string, Run[]> = {};
+  const sdkMicros = { on: Number.NaN, sampled: Number.NaN };
   try {
     for (const { url } of Object.values(servers)) {
       await fetch(`${url}/kv?wait=applied`, {
@@ -171,6 +237,10 @@ async function main(): Promise<void> {
         }
       }
     }
+    // The SDK alone, in a process of its own on the servers' core, after the servers' runs (so it never overlaps them).
+    for (const s of Object.values(servers)) s.child.kill('SIGTERM');
+    sdkMicros.on = await measureSdkCost('always_on', sink.url);
+    sdkMicros.sampled = await measureSdkCost('traceidratio', sink.url);
   } finally {
     for (const s of Object.values(servers)) s.child.kill('SIGTERM');
     consumer?.kill('SIGTERM');
@@ -212,6 +282,27 @@ async function main(): Promise<void> {
   printRatio('PUT tracing on / off, by CPU per request', cpu('PUT off') / cpu('PUT on'), 0.9);
   printRatio('GET 10 % sampled / off, by CPU per request', cpu('GET off') / cpu('GET sampled'), 0.9);
   printRatio('PUT 10 % sampled / off, by CPU per request', cpu('PUT off') / cpu('PUT sampled'), 0.9);
+
+  // What the SDK alone leaves: a request costing G µs untraced costs at least G + sdk traced, whatever the app does.
+  printTable(`The OpenTelemetry SDK alone, per request, in a process of its own (${SDK_COST_SPANS} requests)`, [
+    { tracing: 'every request', 'SDK CPU µs/request': sdkMicros.on },
+    { tracing: '10 % sampled', 'SDK CPU µs/request': sdkMicros.sampled },
+  ]);
+  for (const op of ['GET', 'PUT'] as const) {
+    const base = cpu(`${op} off`);
+    console.log(
+      `${op}: ${base.toFixed(1)} µs untraced; the SDK alone caps tracing on at ` +
+        `${(base / (base + sdkMicros.on)).toFixed(2)}× (every request) and ` +
+        `${(base / (base + sdkMicros.sampled)).toFixed(2)}× (10 % sampled) by CPU per request`,
+    );
+  }
 }
 
-await main();
+// Last, so every declaration above is initialised: with --sdk-cost this file is the SDK-cost child instead.
+if (args['sdk-cost']) {
+  const sampler = args['sdk-cost'];
+  if (sampler !== 'always_on' && sampler !== 'traceidratio') throw new Error(`--sdk-cost ${sampler}?`);
+  await sdkCost(sampler, args['sdk-endpoint'] ?? '');
+} else {
+  await main();
+}
