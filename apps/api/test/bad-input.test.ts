@@ -111,6 +111,15 @@ const cases: Array<Case & { status: number; code: string }> = [
     code: 'KV_ERR_INVALID_KEY',
   },
   {
+    name: 'NUL in value',
+    method: 'PUT',
+    url: '/kv',
+    headers: json,
+    body: '{"key":"k","value":"a\\u0000b"}',
+    status: 400,
+    code: 'KV_ERR_INVALID_VALUE',
+  },
+  {
     name: 'oversize key',
     method: 'PUT',
     url: '/kv',

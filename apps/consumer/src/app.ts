@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AmqpWritePath } from '@kverse/amqp-write-path';
-import { defaultWriterId, startHousekeeping } from '@kverse/data-plane';
+import { defaultWriterId, MAX_CONFIGURABLE_LIMITS, startHousekeeping } from '@kverse/data-plane';
 import { HybridClock, type KvEngine } from '@kverse/kv-core';
 import { openRedisCache } from '@kverse/redis-cache';
 import type { ConfigOf, Logger, Registry } from '@kverse/runtime';
@@ -34,7 +34,10 @@ export interface RunningConsumer {
  */
 export async function startConsumer(config: ConsumerConfig, deps: ConsumerDeps): Promise<RunningConsumer> {
   const logger = deps.logger.child({ component: 'consumer' });
-  const engine = deps.engine ?? (await SqlEngine.open({ url: config.databaseUrl, logger }));
+  // Front doors enforce their configured limits; the consumer applies what any of them accepted, up to the largest
+  // limits a deployment can configure (a stricter check here would refuse accepted writes).
+  const engine =
+    deps.engine ?? (await SqlEngine.open({ url: config.databaseUrl, logger, limits: MAX_CONFIGURABLE_LIMITS }));
   const ownCache = deps.cache ? undefined : await openRedisCache(config, engine, deps);
   const cache = deps.cache ?? ownCache;
   const writerId = config.writerId ?? defaultWriterId();

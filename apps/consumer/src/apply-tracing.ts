@@ -11,7 +11,7 @@ export interface TracedBatch {
   /** Runs the batch's work (engine apply, cache update, `kv.changes` publish) as children of the lead span. */
   run<T>(work: () => Promise<T>): Promise<T>;
   /** Records each write's outcome (same order as the batch) and ends every span. */
-  settle(outcomes: readonly ApplyOutcome[]): void;
+  settle(outcomes: ReadonlyArray<ApplyOutcome | undefined>): void;
 }
 
 /**
@@ -45,7 +45,7 @@ export function traceApply(batch: ReadonlyArray<{ readonly msg: ConsumeMessage; 
   }
   const leadContext = spans[0] ? trace.setSpan(ROOT_CONTEXT, spans[0]) : ROOT_CONTEXT;
   let ended = false;
-  const endAll = (outcomes: readonly ApplyOutcome[] | undefined, err?: Error) => {
+  const endAll = (outcomes: ReadonlyArray<ApplyOutcome | undefined> | undefined, err?: Error) => {
     if (ended) return;
     ended = true;
     spans.forEach((span, i) => {

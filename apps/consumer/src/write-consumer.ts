@@ -297,7 +297,7 @@ export class WriteConsumer {
       // Let the deliveries already on the socket join the first batch.
       await new Promise((resolve) => setImmediate(resolve));
       while (this.buffer.length > 0) {
-        const batch = this.buffer.splice(0, this.options.maxBatch);
+        const batch = this.buffer.splice(0, batchLength(this.buffer, this.options.maxBatch));
         // Pipelined: this batch is applied while the previous one finishes its cache update, publish and acks; the
         // next waits for that, so at most two batches are in flight.
         const previous = this.postCommit;
@@ -339,17 +339,19 @@ export class WriteConsumer {
    * Applies decoded writes and returns the outcomes; the cache update, the `kv.changes` publish and the acks follow as
    * the post-commit stage ({@link postCommit}), which the loop overlaps with applying the next batch.
    */
-  private async applyBatch(writes: Array<{ delivery: Delivery; write: Write }>): Promise<ApplyOutcome[] | undefined> {
+  private async applyBatch(
+    batch: Array<{ delivery: Delivery; write: Write }>,
+  ): Promise<Array<ApplyOutcome | undefined> | undefined> {
     const { metrics, logger } = this.options;
     const started = performance.now();
     // Every delivery of a batch came on one connection (the buffer is emptied when one goes).
-    const connection = writes[0]!.delivery.sub.connection;
-    const result = await this.applyWithRetry(
-      writes.map((w) => w.write),
-      connection,
-    );
+    const connection = batch[0]!.delivery.sub.connection;
+    const result = await this.applyIsolating(batch, connection);
     if (!result) return undefined; // the broker connection went away: these deliveries will come again
     const { outcomes, applied } = result;
+    // A write the database refused for what it holds was dead-lettered (and acked) on its own; the rest go on.
+    const writes = result.kept;
+    if (writes.length === 0) return [];
     metrics.applySeconds.observe((performance.now() - started) / 1000);
     metrics.batchSize.observe(writes.length);
     const oldest = Math.min(...writes.map((w) => w.write.timestamp));
@@ -382,12 +384,53 @@ export class WriteConsumer {
       const n = outcomes.filter((o) => o === outcome).length;
       if (n > 0) metrics.messages.inc({ outcome }, n);
     }
-    return outcomes;
+    // Aligned with the batch as it came (a dead-lettered write has none), for the batch's trace.
+    const outcomeOf = new Map(writes.map((w, i) => [w, outcomes[i]]));
+    return batch.map((w) => outcomeOf.get(w));
   }
 
   /**
-   * Applies a batch, holding it through a database outage. Returns each write's outcome and the mutations that took
-   * effect (from the engine's own notification: only this consumer applies to this engine, one batch at a time).
+   * Applies a batch; a write the database refuses for its own content (see {@link isWriteFault}) is found by applying
+   * halves of the batch in turn, in order, and dead-lettered alone, so one bad write neither stops the partitions nor
+   * takes the writes around it to the dead-letter queue. Resolves with the outcomes of the writes kept (in order),
+   * the mutations that took effect, and the writes kept; undefined when the broker connection went.
+   */
+  private async applyIsolating(
+    writes: Array<{ delivery: Delivery; write: Write }>,
+    connection: ChannelModel,
+  ): Promise<
+    { outcomes: ApplyOutcome[]; applied: Mutation[]; kept: Array<{ delivery: Delivery; write: Write }> } | undefined
+  > {
+    try {
+      const result = await this.applyWithRetry(
+        writes.map((w) => w.write),
+        connection,
+      );
+      return result && { ...result, kept: writes };
+    } catch (err) {
+      if (!(err instanceof WriteFault)) throw err;
+      if (writes.length === 1) {
+        await this.deadLetter(writes[0]!.delivery, `the database refused the write: ${err.message}`);
+        return { outcomes: [], applied: [], kept: [] };
+      }
+      const half = Math.ceil(writes.length / 2);
+      const first = await this.applyIsolating(writes.slice(0, half), connection);
+      if (!first) return undefined;
+      const second = await this.applyIsolating(writes.slice(half), connection);
+      if (!second) return undefined;
+      return {
+        outcomes: [...first.outcomes, ...second.outcomes],
+        applied: [...first.applied, ...second.applied],
+        kept: [...first.kept, ...second.kept],
+      };
+    }
+  }
+
+  /**
+   * Applies a batch, holding it through a database outage and through any failure that is not the writes' own
+   * ({@link isWriteFault}): those are retried with backoff rather than dead-lettering writes that were accepted, and
+   * never end the process. Returns each write's outcome and the mutations that took effect (from the engine's own
+   * notification: only this consumer applies to this engine, one batch at a time); throws {@link WriteFault}.
    */
   private async applyWithRetry(
     writes: Write[],
@@ -402,9 +445,13 @@ export class WriteConsumer {
         this.dbDown = undefined;
         return { outcomes, applied };
       } catch (err) {
-        if (!isKvError(err) || err.code !== 'KV_ERR_UNAVAILABLE') throw err;
-        if (!this.dbDown) this.options.logger.warn({ err: err.message }, 'database unavailable; holding the batch');
-        this.dbDown = err.message;
+        if (isWriteFault(err)) throw new WriteFault(err);
+        const unavailable = isKvError(err) && err.code === 'KV_ERR_UNAVAILABLE';
+        if (!this.dbDown) {
+          if (unavailable) this.options.logger.warn({ err: err.message }, 'database unavailable; holding the batch');
+          else this.options.logger.error({ err }, 'applying a batch failed; holding it and trying again');
+        }
+        this.dbDown = (err as Error).message;
         if (this.closed.has(connection)) return undefined;
         await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random())));
       } finally {
@@ -466,7 +513,11 @@ export class WriteConsumer {
 
   private async deadLetter(delivery: Delivery, reason: string): Promise<void> {
     const publisher = this.publisher;
-    if (!publisher) return;
+    if (!publisher) {
+      // No channel to publish on (being reopened): left unacked to come again, out of reach of a `multiple` ack.
+      this.channelsWithHoles.add(delivery.sub.channel);
+      return;
+    }
     const headers = { ...delivery.msg.properties.headers, [REASON_HEADER]: reason };
     const ok = await new Promise<boolean>((resolve) => {
       try {
@@ -534,4 +585,53 @@ export function deliveryAttempts(headers: Record<string, unknown> | undefined): 
     return Number.isFinite(n) && n > 0 ? n : 0;
   };
   return Math.max(count(headers?.['x-delivery-count']), count(headers?.['x-acquired-count'])) + 1;
+}
+
+/** A write the database refused for its own content; {@link WriteConsumer} dead-letters it alone. */
+class WriteFault extends Error {
+  constructor(cause: unknown) {
+    const e = cause as { message?: unknown; code?: unknown };
+    const code = typeof e?.code === 'string' ? ` (${e.code})` : '';
+    super(`${typeof e?.message === 'string' ? e.message : String(cause)}${code}`, { cause });
+  }
+}
+
+/** KvError codes that name something wrong with the write itself (its key, value or shape), not with the system. */
+const WRITE_FAULT_CODES = new Set([
+  'KV_ERR_INVALID_KEY',
+  'KV_ERR_INVALID_VALUE',
+  'KV_ERR_INVALID_ARGUMENT',
+  'KV_ERR_KEY_TOO_LARGE',
+  'KV_ERR_VALUE_TOO_LARGE',
+]);
+
+/**
+ * Whether the engine refused a batch because of what one of its writes holds, the same each time it is tried: a
+ * validation error, or a SQLSTATE of class 22 (data exception, e.g. a character the database's text cannot hold) or
+ * 23 (integrity constraint). Everything else — an unreachable database, serialization failures past the engine's
+ * own retries, a statement timeout, a schema problem — is the system's, and retrying the batch is right.
+ */
+export function isWriteFault(err: unknown): boolean {
+  if (isKvError(err)) return WRITE_FAULT_CODES.has(err.code);
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
+/**
+ * Most message bytes one batch takes (at least one message): a batch is one SQL transaction sent as one protocol
+ * message, with each value hex-encoded, and CockroachDB refuses a message over 16 MiB
+ * (`sql.conn.max_read_buffer_message_size`) — a refusal no retry of the same batch gets past.
+ */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+/** How many of the buffered deliveries the next batch takes: at most `maxBatch`, and {@link MAX_BATCH_BYTES}. */
+export function batchLength(buffer: ReadonlyArray<{ readonly msg: { readonly content: Buffer } }>, maxBatch: number) {
+  let bytes = 0;
+  let n = 0;
+  while (n < buffer.length && n < maxBatch) {
+    bytes += buffer[n]!.msg.content.length;
+    if (n > 0 && bytes > MAX_BATCH_BYTES) break;
+    n++;
+  }
+  return n;
 }

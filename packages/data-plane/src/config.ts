@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { defineConfig, setting } from '@kverse/runtime';
+import { DEFAULT_LIMITS, type KvLimits } from '@kverse/kv-core';
+import { type ConfigOf, defineConfig, setting } from '@kverse/runtime';
 import { Type } from 'typebox';
+
+/**
+ * The largest limits a deployment may configure (`KVERSE_MAX_KEY_BYTES`, `KVERSE_MAX_VALUE_BYTES`): what a write
+ * consumer, which applies writes any front door may have accepted, checks them against.
+ */
+export const MAX_CONFIGURABLE_LIMITS: KvLimits = Object.freeze({ maxKeyBytes: 65536, maxValueBytes: 16 * 1024 * 1024 });
 
 /** Settings of the data plane, shared by every front door in a process. */
 export const dataPlaneConfigSpec = defineConfig({
@@ -22,12 +29,12 @@ export const dataPlaneConfigSpec = defineConfig({
   ),
   maxKeyBytes: setting(
     'KVERSE_MAX_KEY_BYTES',
-    Type.Integer({ minimum: 1, maximum: 65536, default: 1024 }),
+    Type.Integer({ minimum: 1, maximum: MAX_CONFIGURABLE_LIMITS.maxKeyBytes, default: DEFAULT_LIMITS.maxKeyBytes }),
     'Largest key, in UTF-8 bytes',
   ),
   maxValueBytes: setting(
     'KVERSE_MAX_VALUE_BYTES',
-    Type.Integer({ minimum: 1, maximum: 16 * 1024 * 1024, default: 1024 * 1024 }),
+    Type.Integer({ minimum: 1, maximum: MAX_CONFIGURABLE_LIMITS.maxValueBytes, default: DEFAULT_LIMITS.maxValueBytes }),
     'Largest value, in UTF-8 bytes',
   ),
   watchRetention: setting(
@@ -53,6 +60,13 @@ export const dataPlaneConfigSpec = defineConfig({
 });
 
 /** A writer id unique enough to break ties: the host (pod) name plus a random suffix. */
+/** The key and value limits of a data plane's settings. */
+export function limitsOf(
+  config: Pick<ConfigOf<typeof dataPlaneConfigSpec>, 'maxKeyBytes' | 'maxValueBytes'>,
+): KvLimits {
+  return { ...DEFAULT_LIMITS, maxKeyBytes: config.maxKeyBytes, maxValueBytes: config.maxValueBytes };
+}
+
 export function defaultWriterId(): string {
   const host =
     hostname()

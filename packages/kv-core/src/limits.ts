@@ -33,10 +33,17 @@ export function validateKey(key: unknown, limits: KvLimits = DEFAULT_LIMITS): as
   }
 }
 
-/** Throws {@link KvError} unless `value` is well-formed UTF-8 of at most maxValueBytes bytes. Empty is allowed. */
+/**
+ * Throws {@link KvError} unless `value` is well-formed UTF-8 of at most maxValueBytes bytes without U+0000. Empty is
+ * allowed, and so is every other control character. NUL is refused at every front door because the SQL data plane
+ * stores values as text, which PostgreSQL cannot hold a NUL in: accepted, such a write could never be applied there.
+ */
 export function validateValue(value: unknown, limits: KvLimits = DEFAULT_LIMITS): asserts value is string {
   if (typeof value !== 'string') throw new KvError('KV_ERR_INVALID_VALUE', 'value must be a string');
   if (!value.isWellFormed()) throw new KvError('KV_ERR_INVALID_VALUE', 'value is not valid UTF-8 (lone surrogate)');
+  if (value.includes('\u0000')) {
+    throw new KvError('KV_ERR_INVALID_VALUE', 'value must not contain U+0000 (NUL), which SQL text cannot store');
+  }
   if (value.length * 3 > limits.maxValueBytes) {
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > limits.maxValueBytes) {

@@ -32,9 +32,10 @@ describe('validateKey', () => {
 });
 
 describe('validateValue', () => {
-  it('accepts empty values and control characters, rejects oversize and malformed ones', () => {
+  it('accepts empty values and control characters but NUL, rejects oversize and malformed ones', () => {
     expect(codeOf(() => validateValue(''))).toBeUndefined();
-    expect(codeOf(() => validateValue('line1\nline2\t'))).toBeUndefined();
+    expect(codeOf(() => validateValue('line1\nline2\t\u0001\u007f'))).toBeUndefined();
+    expect(codeOf(() => validateValue('a\u0000b'))).toBe('KV_ERR_INVALID_VALUE');
     expect(codeOf(() => validateValue('x'.repeat(DEFAULT_LIMITS.maxValueBytes)))).toBeUndefined();
     expect(codeOf(() => validateValue('x'.repeat(DEFAULT_LIMITS.maxValueBytes + 1)))).toBe('KV_ERR_VALUE_TOO_LARGE');
     expect(codeOf(() => validateValue('\udc00'))).toBe('KV_ERR_INVALID_VALUE');

@@ -7,7 +7,11 @@ const RETRYABLE = new Set(['40001', '40P01']);
 function isUnavailable(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : '';
-  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
+  // Class 08 is the connection's, except 08P01 (protocol violation): the server refused what was sent (a message over
+  // CockroachDB's size limit, say), which sending the same again cannot mend.
+  if ((code.startsWith('08') && code !== '08P01') || code === '57P01' || code === '57P02' || code === '57P03') {
+    return true;
+  }
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
   const message = typeof e?.message === 'string' ? e.message : '';
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(

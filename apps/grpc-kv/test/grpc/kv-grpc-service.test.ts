@@ -71,6 +71,7 @@ describe('bad input', () => {
     ['an oversize key', { key: 'k'.repeat(1025), value: 'x' }],
     ['a key with control characters', { key: 'a\u0001b', value: 'x' }],
     ['an oversize value', { key: 'big', value: 'x'.repeat(1024 * 1024 + 1) }],
+    ['a NUL in the value', { key: 'nul', value: 'a\u0000b' }],
   ];
   it.each(cases)('answers INVALID_ARGUMENT for %s', async (_name, request) => {
     const err = await callError((cb) => seed.Put(request, cb));
