@@ -1,9 +1,9 @@
 import { AmqpChangeSource, AmqpWritePath } from '@kverse/amqp-write-path';
-import { DEFAULT_LIMITS, HybridClock, type KvEngine } from '@kverse/kv-core';
+import { HybridClock, type KvEngine } from '@kverse/kv-core';
 import { openRedisCache, wantsRedisCache } from '@kverse/redis-cache';
 import type { ConfigOf, Logger, ReadinessCheck, Registry } from '@kverse/runtime';
 import { SqlEngine } from '@kverse/sql-engine';
-import { defaultWriterId } from './config.js';
+import { defaultWriterId, limitsOf } from './config.js';
 import { DataPlane } from './data-plane.js';
 import type { distributedConfigSpec } from './distributed-config.js';
 import {
@@ -108,7 +108,7 @@ export async function openDistributedDataPlane(
       changes,
       hub: new WatchHub({ retention: config.watchRetention, maxPending: config.watchBuffer }),
       clock,
-      limits: { ...DEFAULT_LIMITS, maxKeyBytes: config.maxKeyBytes, maxValueBytes: config.maxValueBytes },
+      limits: limitsOf(config),
     });
     logger.info(
       {

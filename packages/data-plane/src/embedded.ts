@@ -1,7 +1,7 @@
-import { DEFAULT_LIMITS, HybridClock, type KvEngine } from '@kverse/kv-core';
+import { HybridClock, type KvEngine } from '@kverse/kv-core';
 import { openLogEngine } from '@kverse/log-engine';
 import type { ConfigOf, Logger, ReadinessCheck } from '@kverse/runtime';
-import { type dataPlaneConfigSpec, defaultWriterId } from './config.js';
+import { type dataPlaneConfigSpec, defaultWriterId, limitsOf } from './config.js';
 import { DataPlane } from './data-plane.js';
 import { startHousekeeping } from './housekeeping.js';
 import { LocalWritePath } from './local-write-path.js';
@@ -33,7 +33,7 @@ export async function openEmbeddedDataPlane(config: DataPlaneConfig, logger: Log
     changes: engine,
     hub,
     clock,
-    limits: { ...DEFAULT_LIMITS, maxKeyBytes: config.maxKeyBytes, maxValueBytes: config.maxValueBytes },
+    limits: limitsOf(config),
   });
   const housekeeping = startHousekeeping({ engine, clock, submit: (write) => writePath.submit(write), config, logger });
   logger.info({ dataDir: config.dataDir, fsync: config.fsync, writer: clock.writer }, 'embedded data plane open');
@@ -51,5 +51,12 @@ export async function openEmbeddedDataPlane(config: DataPlaneConfig, logger: Log
 
 /** The log engine in `config.dataDir`, as the data plane configures it. */
 export function openConfiguredLogEngine(config: DataPlaneConfig, logger: Logger): Promise<KvEngine> {
-  return openLogEngine({ dir: config.dataDir, sync: config.fsync, logger: logger.child({ component: 'log-engine' }) });
+  return openLogEngine({
+    dir: config.dataDir,
+    sync: config.fsync,
+    // The engine checks every write against the limits too: the configured ones, or a raised limit would refuse
+    // the front door's writes there (and every write batched with them).
+    limits: limitsOf(config),
+    logger: logger.child({ component: 'log-engine' }),
+  });
 }

@@ -1,4 +1,4 @@
-import { type KvEngine, KvError, type Write } from '@kverse/kv-core';
+import { type KvEngine, KvError, mutationsOf, type Write } from '@kverse/kv-core';
 import type { SubmitResult, WritePath, WritePathHealth } from './write-path.js';
 
 interface Pending {
@@ -8,8 +8,14 @@ interface Pending {
 }
 
 export interface LocalWritePathOptions {
-  /** Largest batch handed to the engine at once. @default 512 */
+  /** Most writes handed to the engine at once. @default 512 */
   readonly maxBatch?: number;
+  /**
+   * Most key and value characters handed to the engine at once (a batch always takes one write, whatever its size):
+   * the log engine writes a batch as one record, which must stay far below the largest record it can read back.
+   * @default 16 MiB
+   */
+  readonly maxBatchChars?: number;
 }
 
 /**
@@ -22,12 +28,14 @@ export class LocalWritePath implements WritePath {
   private draining: Promise<void> | undefined;
   private closed = false;
   private readonly maxBatch: number;
+  private readonly maxBatchChars: number;
 
   constructor(
     private readonly engine: KvEngine,
     options: LocalWritePathOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 512;
+    this.maxBatchChars = options.maxBatchChars ?? 16 * 1024 * 1024;
   }
 
   submit(write: Write): Promise<SubmitResult> {
@@ -56,8 +64,9 @@ export class LocalWritePath implements WritePath {
     // connections' requests read together) join the first batch and share its fsync.
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.queue.length > 0) {
-      const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
-      this.queue = this.queue.length <= this.maxBatch ? [] : this.queue.slice(this.maxBatch);
+      const n = this.batchLength();
+      const batch = this.queue.length === n ? this.queue : this.queue.slice(0, n);
+      this.queue = this.queue.length === n ? [] : this.queue.slice(n);
       try {
         const outcomes = await this.engine.apply(batch.map((p) => p.write));
         for (const [i, p] of batch.entries()) p.resolve({ outcome: outcomes[i] ?? 'superseded' });
@@ -66,5 +75,17 @@ export class LocalWritePath implements WritePath {
       }
     }
     this.draining = undefined;
+  }
+
+  /** How many queued writes the next batch takes: at most `maxBatch`, and `maxBatchChars` (at least one). */
+  private batchLength(): number {
+    let chars = 0;
+    let n = 0;
+    while (n < this.queue.length && n < this.maxBatch) {
+      for (const m of mutationsOf(this.queue[n]!.write)) chars += m.key.length + (m.op === 'put' ? m.value.length : 0);
+      if (n > 0 && chars > this.maxBatchChars) break;
+      n++;
+    }
+    return n;
   }
 }

@@ -196,10 +196,13 @@ export class GroupCommit<Req, Res, Prepared> {
     const { maxRequests, maxGroupBytes, sizeOf, isBarrier } = this.options;
     let count = 0;
     let bytes = 0;
-    while (count < this.waiting.length && count < maxRequests && (count === 0 || bytes < maxGroupBytes)) {
+    while (count < this.waiting.length && count < maxRequests) {
       const next = this.waiting[count] as Waiting<Req, Res>;
       if (isBarrier(next.req)) break;
-      bytes += sizeOf(next.req);
+      // The first request goes whatever its size; a later one only while the group stays within maxGroupBytes.
+      const size = sizeOf(next.req);
+      if (count > 0 && bytes + size > maxGroupBytes) break;
+      bytes += size;
       count += 1;
     }
     return this.waiting.splice(0, count);

@@ -22,6 +22,7 @@ import { validateForLog } from './mutation-check.js';
 import type { LogEngineOptions, LogEngineStats, SyncMode } from './options.js';
 import { recover } from './recovery.js';
 import { SnapshotScheduler } from './snapshot-scheduler.js';
+import { MAX_RECORD_BYTES } from './wal-format.js';
 import { encodeMutations, encodePurge } from './wal-records.js';
 import type { WalWriter } from './wal-writer.js';
 
@@ -29,6 +30,9 @@ const MIB = 1024 * 1024;
 // Caps the bytes one commit writes, so a burst of large values is split over a few fsyncs instead of one huge
 // record; far below the reader's MAX_RECORD_BYTES.
 const MAX_GROUP_BYTES = 16 * MIB;
+// A batch's estimated size, at three bytes a character, may not pass this quarter of the reader's MAX_RECORD_BYTES;
+// a group is at most MAX_GROUP_BYTES or one such batch, so no record can pass what replay reads back.
+const MAX_BATCH_RECORD_BYTES = MAX_RECORD_BYTES / 4;
 
 type Request =
   | { readonly kind: 'apply'; readonly batch: readonly Write[]; readonly bytes: number }
@@ -152,6 +156,14 @@ export class LogEngine implements KvEngine {
     let bytes = 0;
     for (const w of batch) bytes += validateForLog(w, this.limits);
     if (batch.length === 0) return [];
+    // One batch is written as one record (with its group's others): refuse one that, at three UTF-8 bytes a
+    // character, could pass the largest record replay reads back, rather than acknowledge what recovery would lose.
+    if (bytes * 3 > MAX_BATCH_RECORD_BYTES) {
+      throw new KvError(
+        'KV_ERR_INVALID_ARGUMENT',
+        `a batch of ${batch.length} writes (${bytes} characters) is too large for one log record; apply it in parts`,
+      );
+    }
     return (await this.commits.submit({ kind: 'apply', batch, bytes })) as ApplyOutcome[];
   }
 

@@ -4,15 +4,23 @@ import { openLogEngine } from '../src/index.js';
 import { put, silent, tempDir } from './helpers.js';
 
 /** A pipeline over numbers whose fsyncs finish only when the test says so, recording every step. */
-function harness(overrides: { overlap?: boolean; maxRequests?: number; failSync?: boolean } = {}) {
+function harness(
+  overrides: {
+    overlap?: boolean;
+    maxRequests?: number;
+    failSync?: boolean;
+    maxGroupBytes?: number;
+    sizeOf?: (n: number) => number;
+  } = {},
+) {
   const events: string[] = [];
   const syncs: Array<() => void> = [];
   let drainDue = false;
   const gc = new GroupCommit<number, number, number[]>({
     maxRequests: overrides.maxRequests ?? Number.POSITIVE_INFINITY,
-    maxGroupBytes: 1e9,
+    maxGroupBytes: overrides.maxGroupBytes ?? 1e9,
     overlap: overrides.overlap ?? true,
-    sizeOf: () => 1,
+    sizeOf: overrides.sizeOf ?? (() => 1),
     isBarrier: (n) => n === 0,
     prepare: (group) => {
       events.push(`write ${group.join(',')}`);
@@ -54,6 +62,18 @@ function harness(overrides: { overlap?: boolean; maxRequests?: number; failSync?
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('GroupCommit', () => {
+  it('adds a request to a group only while the group stays within maxGroupBytes; the first goes whatever its size', async () => {
+    const h = harness({ maxGroupBytes: 10, sizeOf: (n) => n, overlap: false });
+    void h.submit(12);
+    await tick();
+    for (const n of [6, 5, 4]) void h.submit(n);
+    await h.finishSync();
+    await h.finishSync();
+    await h.finishSync();
+    expect(h.events.filter((e) => e.startsWith('write'))).toEqual(['write 12', 'write 6', 'write 5,4']);
+    expect(h.acked).toEqual([120, 60, 50, 40]);
+  });
+
   it('writes requests arriving during an fsync at once, and acknowledges them after the next fsync, which they share', async () => {
     const h = harness();
     void h.submit(1);
