@@ -52,7 +52,12 @@ export class AmqpWritePath {
           const id = msg.properties.messageId as string | undefined;
           if (id) this.returned.add(id);
         });
-        channel.on('close', () => this.channelLost(channel));
+        channel.on('close', () => {
+          this.channelLost(channel);
+          // The broker can close the channel alone (an exchange deleted, a message it refuses); the reconnector only
+          // sees connections, so close this one for it to build everything again.
+          if (!this.closed) void connection.close().catch(() => undefined);
+        });
         channel.on('error', () => undefined);
         this.channel = channel;
       },

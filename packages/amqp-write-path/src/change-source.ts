@@ -28,6 +28,7 @@ export class AmqpChangeSource {
   private readonly connection = new Set<(connected: boolean) => void>();
   private readonly reconnector: Reconnector;
   private readonly logger: Logger;
+  private closing = false;
 
   constructor(options: AmqpChangeSourceOptions) {
     this.logger = options.logger.child({ component: 'amqp-change-source' });
@@ -36,10 +37,18 @@ export class AmqpChangeSource {
       logger: this.logger,
       setup: async (connection) => {
         const channel = await connection.createChannel();
+        // Losing the channel or the subscription (the broker closed the channel, or cancelled the consumer because its
+        // queue was deleted) while the connection stays up would leave watchers waiting for changes that never come:
+        // close the connection, so the reconnector reports the gap (onDown) and subscribes again.
+        const lost = () => {
+          if (!this.closing) void connection.close().catch(() => undefined);
+        };
+        channel.on('close', lost);
+        channel.on('error', () => undefined);
         await declareChangeTopology(channel);
         const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
         await channel.bindQueue(queue, CHANGES_EXCHANGE, '');
-        await channel.consume(queue, (msg) => this.receive(msg), { noAck: true });
+        await channel.consume(queue, (msg) => (msg ? this.receive(msg) : lost()), { noAck: true });
       },
       onDown: () => {
         for (const l of this.connection) l(false);
@@ -72,11 +81,11 @@ export class AmqpChangeSource {
   }
 
   close(): Promise<void> {
+    this.closing = true;
     return this.reconnector.close();
   }
 
-  private receive(msg: ConsumeMessage | null): void {
-    if (!msg) return;
+  private receive(msg: ConsumeMessage): void {
     let changes: ReturnType<typeof decodeChanges>;
     try {
       changes = decodeChanges(msg.content);
