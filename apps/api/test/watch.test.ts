@@ -116,6 +116,18 @@ describe('SSE watch', () => {
     expect(b.map((e) => e.data.value)).toEqual(['2', '3']);
   });
 
+  it('resumes from Last-Event-ID when the URL also names fromVersion (an EventSource reconnecting)', async () => {
+    const first = await put('e', '1');
+    const second = await put('e', '2');
+    await put('e', '3');
+    // The stream had reached `second` when it dropped: the browser reopens the same URL and says so in the header.
+    const again = await watch(`key=e&fromVersion=${first.version}`, { 'last-event-id': second.version });
+    const events = await again.waitFor(1);
+    await new Promise((r) => setTimeout(r, 100));
+    again.close();
+    expect(events.map((e) => e.data.value)).toEqual(['3']);
+  });
+
   it('opens with where it starts, so a reconnect before any change still resumes without a gap', async () => {
     const before = await put('q', 'before');
     const quiet = await watch('key=q');

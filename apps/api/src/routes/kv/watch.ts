@@ -47,7 +47,9 @@ const watchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if ((key === undefined) === (prefix === undefined)) {
         throw new KvError('KV_ERR_INVALID_ARGUMENT', 'give exactly one of `key` or `prefix`');
       }
-      const resumeText = request.query.fromVersion ?? request.headers['last-event-id'];
+      // An EventSource reconnects to the URL it was opened with, `fromVersion` included, and says in Last-Event-ID
+      // where it got to: that is where it resumes, not the start it asked for the first time.
+      const resumeText = request.headers['last-event-id'] ?? request.query.fromVersion;
       const fromVersion = typeof resumeText === 'string' ? parseVersion(resumeText) : undefined;
       if (typeof resumeText === 'string' && fromVersion === undefined) {
         throw new KvError('KV_ERR_INVALID_ARGUMENT', 'fromVersion must be a version (a decimal number)');
