@@ -1,4 +1,4 @@
-import { KvError, type Mutation, type Version, versionFromParts } from '@kverse/kv-core';
+import { compareStamps, KvError, type Mutation, type Stamp, type Version, versionFromParts } from '@kverse/kv-core';
 
 /** Which keys a watcher wants: one key, or every key under a prefix ('' is everything). */
 export type WatchFilter = { readonly key: string } | { readonly prefix: string };
@@ -152,8 +152,12 @@ export class WatchHub {
   // prefix outgrows the retained part, so each publish costs O(its changes) instead of shifting the whole history.
   private history: Mutation[] = [];
   private start = 0;
-  /** The version of each key's last change in the retained history (forgotten when that change leaves it). */
-  private latest = new Map<string, Version>();
+  /**
+   * The stamp of each key's last change in the retained history (forgotten when that change leaves it). A stamp, not
+   * a version: two writers can mint the same version (the first write of a millisecond), and the store keeps the one
+   * with the higher writer id, so a watcher must see that one after the other rather than lose it as a repeat.
+   */
+  private latest = new Map<string, Stamp>();
   /** Arrival number (counted over every change kept) of each version's first change in the retained history. */
   private arrivalOf = new Map<Version, number>();
   /** Arrival number of `history[0]`. */
@@ -183,8 +187,8 @@ export class WatchHub {
   publish(changes: readonly Mutation[]): void {
     for (const change of changes) {
       const last = this.latest.get(change.key);
-      if (last !== undefined && change.version <= last) continue;
-      this.latest.set(change.key, change.version);
+      if (last !== undefined && compareStamps(change, last) <= 0) continue;
+      this.latest.set(change.key, change);
       if (!this.arrivalOf.has(change.version)) this.arrivalOf.set(change.version, this.base + this.history.length);
       this.history.push(change);
       if (change.version > this.head) this.head = change.version;
@@ -194,7 +198,7 @@ export class WatchHub {
     for (; this.start < keepFrom; this.start++) {
       const dropped = this.history[this.start]!;
       if (dropped.version > this.compactedThrough) this.compactedThrough = dropped.version;
-      if (this.latest.get(dropped.key) === dropped.version) this.latest.delete(dropped.key);
+      if (this.latest.get(dropped.key) === dropped) this.latest.delete(dropped.key);
       if (this.arrivalOf.get(dropped.version) === this.base + this.start) this.arrivalOf.delete(dropped.version);
     }
     if (this.start > 1024 && this.start >= this.history.length - this.start) {

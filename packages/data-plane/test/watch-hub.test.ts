@@ -28,6 +28,18 @@ function sink(opts: { congested?: boolean } = {}) {
 }
 
 describe('WatchHub', () => {
+  it('delivers a second change of the same version from a higher writer, and drops a repeat of either', () => {
+    // Two front doors minting the first version of one millisecond: the store keeps writer b's, so must watchers.
+    const hub = new WatchHub({ historyFrom: 0n });
+    const w = sink();
+    hub.watch({ key: 'same' }, w);
+    const a: Mutation = { op: 'put', key: 'same', value: 'from a', version: 1_000n, writer: 'a', timestamp: 0 };
+    const b: Mutation = { ...a, value: 'from b', writer: 'b' };
+    hub.publish([a, b]);
+    hub.publish([a, b]);
+    expect(w.got.map((c) => (c.op === 'put' ? c.value : 'deleted'))).toEqual(['from a', 'from b']);
+  });
+
   it('delivers matching changes in order to key and prefix watchers', () => {
     const hub = new WatchHub();
     const byKey = sink();
