@@ -224,7 +224,9 @@ export class RedisCache implements KvReader {
   }
 
   private async flushPending(): Promise<void> {
-    if (this.flushing || this.pending.size === 0 || this.closed) return;
+    if (this.pending.size === 0 || this.closed) return;
+    // A retry due while a flush runs: the updates held since it began are sent by the next one.
+    if (this.flushing) return this.scheduleRetry();
     // Not connected: trying every held update would only fail fast; the 'ready' event comes back here.
     if (this.redis.status !== 'ready') return this.scheduleRetry();
     this.flushing = true;
@@ -245,8 +247,10 @@ export class RedisCache implements KvReader {
     } finally {
       this.flushing = false;
     }
-    if (failed > 0) this.scheduleRetry();
-    else this.logger.info({ updates: batch.length }, 'sent cache updates held while Redis was unreachable');
+    if (failed === 0)
+      this.logger.info({ updates: batch.length }, 'sent cache updates held while Redis was unreachable');
+    // What failed, and what failed meanwhile and found the retry timer taken, is tried again.
+    if (this.pending.size > 0) this.scheduleRetry();
   }
 
   /** Resolves when connected, or after `timeoutMs` either way (a cache that is down is not fatal). */
