@@ -49,6 +49,12 @@ class Watcher implements WatchSubscription {
   pending: Mutation[] = [];
   congested = false;
   closed = false;
+  /**
+   * While a resumed watch catches up: the arrival number of the next retained change to read from the hub's history
+   * (changes published meanwhile are appended there too, so they wait their turn without being buffered here), and
+   * the version a change must be above to be delivered (a resume by version, see {@link WatchHub.watch}).
+   */
+  private catchUp: { next: number; above: Version | undefined } | undefined;
 
   /** `lastVersion`: where the watch starts; then the version of the last change delivered (where to resume). */
   constructor(
@@ -63,8 +69,22 @@ class Watcher implements WatchSubscription {
     return 'key' in this.filter ? key === this.filter.key : key.startsWith(this.filter.prefix);
   }
 
+  /** Replays the history from arrival `next` on (only changes above `above`, when given), then goes live. */
+  replay(next: number, above: Version | undefined): void {
+    this.catchUp = { next, above };
+    this.resume();
+  }
+
   offer(change: Mutation): void {
-    if (this.closed || !this.matches(change.key)) return;
+    if (this.closed) return;
+    if (this.catchUp) {
+      // Already in the history this watch is reading: read on if it was waiting for more; if its sink is stalled,
+      // end it once the change it has to read next leaves the history.
+      if (!this.congested) this.resume();
+      else if (this.catchUp.next < this.hub.startArrival) this.cutOff();
+      return;
+    }
+    if (!this.matches(change.key)) return;
     if (this.congested || this.pending.length > 0) {
       this.pending.push(change);
       if (this.pending.length > this.maxPending) this.cutOff();
@@ -75,6 +95,18 @@ class Watcher implements WatchSubscription {
 
   resume(): void {
     this.congested = false;
+    while (!this.closed && !this.congested && this.catchUp) {
+      const { next, above } = this.catchUp;
+      const change = this.hub.changeAt(next);
+      if (change === undefined) {
+        // Caught up with the history's end: live from here. Before its start: what it had to read was dropped.
+        if (next >= this.hub.endArrival) this.catchUp = undefined;
+        else this.cutOff();
+        break;
+      }
+      this.catchUp.next++;
+      if (this.matches(change.key) && (above === undefined || change.version > above)) this.deliver(change);
+    }
     while (!this.closed && !this.congested && this.pending.length > 0) {
       this.deliver(this.pending.shift()!);
     }
@@ -95,11 +127,11 @@ class Watcher implements WatchSubscription {
 
   private cutOff(): void {
     const resume = this.lastVersion.toString();
+    const behind = this.catchUp
+      ? `fell behind the ${this.hub.retention} changes kept while catching up`
+      : `fell more than ${this.maxPending} changes behind`;
     this.endWith(
-      new KvError(
-        'KV_ERR_SLOW_CONSUMER',
-        `watcher fell more than ${this.maxPending} changes behind and was closed; reconnect with fromVersion=${resume}`,
-      ),
+      new KvError('KV_ERR_SLOW_CONSUMER', `watcher ${behind} and was closed; reconnect with fromVersion=${resume}`),
     );
   }
 
@@ -107,6 +139,7 @@ class Watcher implements WatchSubscription {
   endWith(reason: KvError): void {
     this.closed = true;
     this.pending = [];
+    this.catchUp = undefined;
     this.hub.remove(this);
     const resumeFromVersion = this.lastVersion.toString();
     this.sink.end(
@@ -120,7 +153,9 @@ class Watcher implements WatchSubscription {
 
 /**
  * Fans applied changes out to watchers. Each watcher has a bounded buffer: one that falls further behind than
- * `maxPending` is closed with KV_ERR_SLOW_CONSUMER and the version to resume from, instead of growing memory.
+ * `maxPending` is closed with KV_ERR_SLOW_CONSUMER and the version to resume from, instead of growing memory. A
+ * resumed watch reads what it missed from the retained history as its sink takes it, buffering nothing: it is closed
+ * the same way only if a change it has yet to read leaves the history.
  * The last `retention` changes are kept so a reconnecting watcher can resume; resuming from before that window —
  * or from before the hub was fed every change (it started, or its change stream was interrupted) — fails with
  * KV_ERR_COMPACTED, so a client re-reads instead of silently missing what happened meanwhile.
@@ -162,7 +197,8 @@ export class WatchHub {
   private arrivalOf = new Map<Version, number>();
   /** Arrival number of `history[0]`. */
   private base = 0;
-  private readonly retention: number;
+  /** Changes kept for resume. */
+  readonly retention: number;
   private readonly maxPending: number;
   /** Resuming from below this version may miss changes: the highest dropped from history, or where it begins. */
   private compactedThrough: Version;
@@ -181,6 +217,22 @@ export class WatchHub {
   /** Number of open watchers. */
   get size(): number {
     return this.watchers.size;
+  }
+
+  /** The retained change with this arrival number; undefined outside the retained history. @internal */
+  changeAt(arrival: number): Mutation | undefined {
+    const i = arrival - this.base;
+    return i >= this.start && i < this.history.length ? this.history[i] : undefined;
+  }
+
+  /** The arrival number of the oldest retained change. @internal */
+  get startArrival(): number {
+    return this.base + this.start;
+  }
+
+  /** The arrival number the next change published will have. @internal */
+  get endArrival(): number {
+    return this.base + this.history.length;
   }
 
   /** Feeds applied changes, in apply order (a key's stale or repeated changes are dropped: see the class comment). */
@@ -233,14 +285,10 @@ export class WatchHub {
     const watcher = new Watcher(this, filter, sink, options.maxPending ?? this.maxPending, from ?? this.head);
     this.watchers.add(watcher);
     sink.start?.(watcher.lastVersion);
-    if (arrival !== undefined) {
-      for (let i = arrival - this.base + 1; i < this.history.length; i++) watcher.offer(this.history[i]!);
-    } else if (from !== undefined) {
-      for (let i = this.start; i < this.history.length; i++) {
-        const change = this.history[i]!;
-        if (change.version > from) watcher.offer(change);
-      }
-    }
+    // The replay reads the history as the sink takes it, so a resume over a long gap is not cut off as slow for
+    // the changes it has yet to read; only falling out of retention while catching up ends it.
+    if (arrival !== undefined) watcher.replay(arrival + 1, undefined);
+    else if (from !== undefined) watcher.replay(this.base + this.start, from);
     return watcher;
   }
 

@@ -28,6 +28,38 @@ function sink(opts: { congested?: boolean } = {}) {
 }
 
 describe('WatchHub', () => {
+  it('replays a resume over a gap longer than maxPending to a sink that takes one change at a time', () => {
+    const hub = new WatchHub({ historyFrom: 0n, retention: 1000, maxPending: 10 });
+    const changes = Array.from({ length: 100 }, () => put('gap'));
+    hub.publish(changes);
+    // Congested after every write, as a gRPC stream is after its buffer's 16 messages.
+    const slow = sink({ congested: true });
+    const sub = hub.watch({ key: 'gap' }, slow, { fromVersion: changes[0]!.version });
+    // Published while it catches up: delivered after the history, in order.
+    const extra = put('gap');
+    hub.publish([extra]);
+    for (let i = 0; i < 200 && slow.got.length < 100; i++) sub.resume();
+    expect(slow.ended()).toBeNull();
+    expect(slow.got.map((c) => c.version)).toEqual([...changes.slice(1), extra].map((c) => c.version));
+    // Then live.
+    const live = put('gap');
+    sub.resume();
+    hub.publish([live]);
+    expect(slow.got.at(-1)).toBe(live);
+  });
+
+  it('ends a catching-up watch whose sink stalls once what it has to read next leaves the history', () => {
+    const hub = new WatchHub({ historyFrom: 0n, retention: 50, maxPending: 10 });
+    const changes = Array.from({ length: 40 }, () => put('stall'));
+    hub.publish(changes);
+    const stalled = sink({ congested: true });
+    hub.watch({ key: 'stall' }, stalled, { fromVersion: changes[0]!.version });
+    expect(stalled.got).toHaveLength(1);
+    for (let i = 0; i < 60; i++) hub.publish([put('stall')]);
+    expect(stalled.ended()).toMatchObject({ code: 'KV_ERR_SLOW_CONSUMER' });
+    expect((stalled.ended() as KvError).details).toMatchObject({ resumeFromVersion: changes[1]!.version.toString() });
+  });
+
   it('delivers a second change of the same version from a higher writer, and drops a repeat of either', () => {
     // Two front doors minting the first version of one millisecond: the store keeps writer b's, so must watchers.
     const hub = new WatchHub({ historyFrom: 0n });
