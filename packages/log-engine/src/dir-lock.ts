@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { open, readFile, unlink } from 'node:fs/promises';
+import { link, open, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { KvError } from '@kverse/kv-core';
@@ -19,33 +20,42 @@ export class DirLock {
   static async acquire(dir: string, logger: Logger): Promise<DirLock> {
     const path = join(dir, 'LOCK');
     const me: Holder = { pid: process.pid, start: processStart(process.pid), host: hostname() };
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const handle = await open(path, 'wx');
-        try {
-          await handle.writeFile(JSON.stringify(me) + '\n');
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        return new DirLock(path);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      const holder = await readHolder(path);
-      if (holder !== undefined && isRunning(holder)) {
-        throw new KvError(
-          'KV_ERR_DATA_DIR_LOCKED',
-          `data directory ${dir} is in use by process ${holder.pid} on ${holder.host} (lock file ${path})`,
-          { details: { dir, pid: holder.pid } },
-        );
-      }
-      logger.warn({ path, holder }, 'taking over a stale data directory lock (its process is gone)');
-      await unlink(path).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') throw e;
-      });
+    // The lock appears whole or not at all: written to a file of this process's own first, then linked to its name
+    // (link fails if the name exists). Created in place, it would be empty for a moment, and a second process
+    // reading it then would take it for a crashed holder's and remove it.
+    const mine = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    const handle = await open(mine, 'wx');
+    try {
+      await handle.writeFile(JSON.stringify(me) + '\n');
+      await handle.sync();
+    } finally {
+      await handle.close();
     }
-    throw new KvError('KV_ERR_DATA_DIR_LOCKED', `could not take the lock ${path}: another process keeps taking it`);
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          await link(mine, path);
+          return new DirLock(path);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        }
+        const holder = await readHolder(path);
+        if (holder !== undefined && isRunning(holder)) {
+          throw new KvError(
+            'KV_ERR_DATA_DIR_LOCKED',
+            `data directory ${dir} is in use by process ${holder.pid} on ${holder.host} (lock file ${path})`,
+            { details: { dir, pid: holder.pid } },
+          );
+        }
+        logger.warn({ path, holder }, 'taking over a stale data directory lock (its process is gone)');
+        await unlink(path).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') throw e;
+        });
+      }
+      throw new KvError('KV_ERR_DATA_DIR_LOCKED', `could not take the lock ${path}: another process keeps taking it`);
+    } finally {
+      await unlink(mine).catch(() => undefined);
+    }
   }
 
   /** Releases the lock. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -26,6 +26,17 @@ describe('data directory lock', () => {
     const second = await openLogEngine({ dir, logger: silent() });
     expect((await second.get('k'))?.value).toBe('value-of-k');
     await second.close();
+  });
+
+  it('lets exactly one of many engines opened at once take the directory', async () => {
+    const opened = await Promise.allSettled(Array.from({ length: 32 }, () => openLogEngine({ dir, logger: silent() })));
+    const taken = opened.filter((r) => r.status === 'fulfilled');
+    expect(taken).toHaveLength(1);
+    for (const r of opened) {
+      if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'KV_ERR_DATA_DIR_LOCKED' });
+    }
+    await (taken[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof openLogEngine>>>).value.close();
+    expect((await readdir(dir)).filter((f) => f.startsWith('LOCK'))).toEqual([]);
   });
 
   it('takes over the lock of a process that is gone', async () => {
