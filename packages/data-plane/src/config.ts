@@ -42,6 +42,11 @@ export const dataPlaneConfigSpec = defineConfig({
     Type.Integer({ minimum: 0, maximum: 10_000_000, default: 10_000 }),
     'Recent changes kept so watchers can resume after a reconnect',
   ),
+  watchRetentionBytes: setting(
+    'KVERSE_WATCH_RETENTION_BYTES',
+    Type.Integer({ minimum: 0, maximum: 16 * 1024 * 1024 * 1024, default: 64 * 1024 * 1024 }),
+    'Most key and value characters those kept changes hold; the oldest go first when either bound is passed',
+  ),
   expirySweepMs: setting(
     'KVERSE_EXPIRY_SWEEP_MS',
     Type.Integer({ minimum: 10, maximum: 3_600_000, default: 1000 }),

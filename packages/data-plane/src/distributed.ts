@@ -106,7 +106,11 @@ export async function openDistributedDataPlane(
       reader: cache ?? engine,
       writePath,
       changes,
-      hub: new WatchHub({ retention: config.watchRetention, maxPending: config.watchBuffer }),
+      hub: new WatchHub({
+        retention: config.watchRetention,
+        retentionBytes: config.watchRetentionBytes,
+        maxPending: config.watchBuffer,
+      }),
       clock,
       limits: limitsOf(config),
     });

@@ -26,7 +26,11 @@ export async function openEmbeddedDataPlane(config: DataPlaneConfig, logger: Log
   const engine = await openConfiguredLogEngine(config, logger);
   const writePath = new LocalWritePath(engine);
   const clock = new HybridClock({ writer: config.writerId ?? defaultWriterId() });
-  const hub = new WatchHub({ retention: config.watchRetention, maxPending: config.watchBuffer });
+  const hub = new WatchHub({
+    retention: config.watchRetention,
+    retentionBytes: config.watchRetentionBytes,
+    maxPending: config.watchBuffer,
+  });
   const dataPlane = new DataPlane({
     reader: engine,
     writePath,

@@ -33,6 +33,11 @@ export interface WatchSubscription {
 export interface WatchHubOptions {
   /** Recent changes kept for resume. @default 10000 */
   readonly retention?: number;
+  /**
+   * Most key and value characters the kept changes hold (large values would otherwise make `retention` changes a
+   * heap's worth); the oldest go first. @default 64 Mi
+   */
+  readonly retentionBytes?: number;
   /** Default bound on a watcher's pending changes. @default 1024 */
   readonly maxPending?: number;
   /**
@@ -41,6 +46,9 @@ export interface WatchHubOptions {
    */
   readonly historyFrom?: Version;
 }
+
+/** What a retained change counts against `retentionBytes`: its key and value characters. */
+const sizeOf = (change: Mutation): number => change.key.length + (change.op === 'put' ? change.value.length : 0);
 
 /** The current wall-clock time as a version: every version minted so far is at or below it (within clock skew). */
 const nowAsVersion = (): Version => versionFromParts(Date.now(), 0);
@@ -199,6 +207,9 @@ export class WatchHub {
   private base = 0;
   /** Changes kept for resume. */
   readonly retention: number;
+  private readonly retentionBytes: number;
+  /** Key and value characters of the retained changes. */
+  private retainedBytes = 0;
   private readonly maxPending: number;
   /** Resuming from below this version may miss changes: the highest dropped from history, or where it begins. */
   private compactedThrough: Version;
@@ -209,6 +220,7 @@ export class WatchHub {
 
   constructor(options: WatchHubOptions = {}) {
     this.retention = options.retention ?? 10_000;
+    this.retentionBytes = options.retentionBytes ?? 64 * 1024 * 1024;
     this.maxPending = options.maxPending ?? 1024;
     this.compactedThrough = options.historyFrom ?? nowAsVersion();
     this.head = this.compactedThrough;
@@ -243,12 +255,15 @@ export class WatchHub {
       this.latest.set(change.key, change);
       if (!this.arrivalOf.has(change.version)) this.arrivalOf.set(change.version, this.base + this.history.length);
       this.history.push(change);
+      this.retainedBytes += sizeOf(change);
       if (change.version > this.head) this.head = change.version;
       for (const w of this.watchers) w.offer(change);
     }
     const keepFrom = this.history.length - this.retention;
-    for (; this.start < keepFrom; this.start++) {
+    for (; this.start < this.history.length; this.start++) {
+      if (this.start >= keepFrom && this.retainedBytes <= this.retentionBytes) break;
       const dropped = this.history[this.start]!;
+      this.retainedBytes -= sizeOf(dropped);
       if (dropped.version > this.compactedThrough) this.compactedThrough = dropped.version;
       if (this.latest.get(dropped.key) === dropped) this.latest.delete(dropped.key);
       if (this.arrivalOf.get(dropped.version) === this.base + this.start) this.arrivalOf.delete(dropped.version);
@@ -308,6 +323,7 @@ export class WatchHub {
    */
   restart(historyFrom: Version = nowAsVersion()): void {
     this.history = [];
+    this.retainedBytes = 0;
     this.start = 0;
     this.base = 0;
     this.latest = new Map();

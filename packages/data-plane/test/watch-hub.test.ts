@@ -28,6 +28,19 @@ function sink(opts: { congested?: boolean } = {}) {
 }
 
 describe('WatchHub', () => {
+  it('keeps no more than retentionBytes of keys and values, dropping the oldest changes first', () => {
+    const hub = new WatchHub({ historyFrom: 0n, retention: 1000, retentionBytes: 1000 });
+    const big = Array.from({ length: 5 }, () => put('big', 'v'.repeat(300)));
+    hub.publish(big);
+    // 5 × 303 characters: the two oldest went, so a resume from the first is refused and one from the third replays.
+    expect(() => hub.watch({ key: 'big' }, sink(), { fromVersion: big[0]!.version })).toThrow(
+      expect.objectContaining({ code: 'KV_ERR_COMPACTED' }),
+    );
+    const resumed = sink();
+    hub.watch({ key: 'big' }, resumed, { fromVersion: big[2]!.version });
+    expect(resumed.got.map((c) => c.version)).toEqual([big[3]!.version, big[4]!.version]);
+  });
+
   it('replays a resume over a gap longer than maxPending to a sink that takes one change at a time', () => {
     const hub = new WatchHub({ historyFrom: 0n, retention: 1000, maxPending: 10 });
     const changes = Array.from({ length: 100 }, () => put('gap'));
