@@ -1,9 +1,11 @@
 import {
   type ApplyOutcome,
   compareKeys,
+  compareStamps,
   decideWrite,
   keepsCreatedAt,
   type Mutation,
+  mutationsOf,
   remembersFailure,
   type StoredState,
   type Write,
@@ -39,6 +41,11 @@ export interface BatchPlan {
    * redelivery of one fails again.
    */
   readonly newlyFailed: readonly Write[];
+  /**
+   * The conditional writes of the batch (`remembersFailure`) that took effect for the first time: recorded, so a
+   * redelivery of one after a newer write to its key is not judged against that newer state.
+   */
+  readonly newlyApplied: readonly Write[];
 }
 
 /**
@@ -50,13 +57,15 @@ export interface BatchPlan {
  * `failedBefore` holds the ids (`writeId`) of writes already decided `failed` (a redelivery: the consumer that applied
  * the batch died before acknowledging it). They fail again without being decided afresh: a condition that did not
  * hold may hold now (`If-None-Match: *` once the key is deleted), and a write its client was told had failed must
- * never take effect later.
+ * never take effect later. `appliedBefore` holds the conditional writes already applied: a redelivery of one is
+ * `superseded` (it took effect; its key may hold a newer write now, whose state its condition would fail against).
  */
 export function planBatch(
   batch: readonly Write[],
   prior: ReadonlyMap<string, PriorRow>,
   now: number,
   failedBefore: ReadonlySet<string> = new Set(),
+  appliedBefore: ReadonlySet<string> = new Set(),
 ): BatchPlan {
   const rows = new Map<string, PlannedRow>();
   const state = (key: string): PriorRow | undefined => {
@@ -73,7 +82,9 @@ export function planBatch(
   };
   const announced: Array<readonly Mutation[]> = [];
   const newlyFailed: Write[] = [];
+  const newlyApplied: Write[] = [];
   const failed = new Set(failedBefore);
+  const applied = new Set(appliedBefore);
   const outcomes = batch.map((w): ApplyOutcome => {
     const remembered = remembersFailure(w);
     const id = remembered ? writeId(w) : '';
@@ -81,17 +92,34 @@ export function planBatch(
       announced.push([]);
       return 'failed';
     }
+    if (remembered && applied.has(id)) {
+      // Decided before: what of it is still in effect is announced again, as for any redelivered write.
+      announced.push(mutationsOf(w).filter((m) => compareStamps(m, state(m.key) ?? NO_STATE) === 0));
+      return 'superseded';
+    }
     const decision = decideWrite(w, state, now);
     for (const m of decision.effective) rows.set(m.key, rowAfter(m, state(m.key)));
     announced.push(decision.announced);
-    if (decision.outcome === 'failed' && remembered) {
+    if (remembered && decision.outcome === 'failed') {
       newlyFailed.push(w);
       failed.add(id);
+    } else if (remembered && decision.outcome === 'applied') {
+      newlyApplied.push(w);
+      applied.add(id);
     }
     return decision.outcome;
   });
-  return { rows: [...rows.values()].sort((a, b) => compareKeys(a.key, b.key)), outcomes, announced, newlyFailed };
+  return {
+    rows: [...rows.values()].sort((a, b) => compareKeys(a.key, b.key)),
+    outcomes,
+    announced,
+    newlyFailed,
+    newlyApplied,
+  };
 }
+
+/** A stamp no write has: compares unequal to every one. */
+const NO_STATE = { version: -1n, writer: '' };
 
 function rowAfter(m: Mutation, cur: PriorRow | undefined): PlannedRow {
   const base = { key: m.key, version: m.version, writer: m.writer, updatedAt: m.timestamp };

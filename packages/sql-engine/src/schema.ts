@@ -73,6 +73,15 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS kv_failed_writes_age ON ${s}.kv_failed_writes (failed_at)`,
     ],
   },
+  {
+    id: 5,
+    name: 'kv_failed_writes.applied',
+    // The table remembers every decided conditional write, not only failed ones: `applied` marks one that took
+    // effect, so a redelivery after a newer write to its key is not judged afresh and reported failed.
+    statements: (s) => [
+      `ALTER TABLE ${s}.kv_failed_writes ADD COLUMN IF NOT EXISTS applied BOOL NOT NULL DEFAULT false`,
+    ],
+  },
 ];
 
 /** Quotes an SQL identifier (schema name). */

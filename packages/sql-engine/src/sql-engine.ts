@@ -57,7 +57,7 @@ const present = (param: number): string => `NOT deleted AND (expires_at IS NULL 
 const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
 
 /**
- * How long a failed conditional write is remembered (see `kv_failed_writes`): longer than any redelivery waits — a
+ * How long a decided conditional write is remembered (see `kv_failed_writes`): longer than any redelivery waits — a
  * message a consumer took is redelivered once that consumer's channel closes, or when every consumer comes back.
  */
 export const FAILED_WRITE_RETENTION_MS = 7 * 24 * 3600_000;
@@ -75,10 +75,11 @@ const FAILED_WRITE_PRUNE_INTERVAL_MS = 60_000;
  * transactions with 40001, which is retried) — and writes every changed key with
  * ONE multi-row `INSERT … ON CONFLICT (key) DO UPDATE … WHERE (kv.version, kv.writer) < (excluded.version,
  * excluded.writer)` (several past `maxRowsPerStatement`). The WHERE guard makes the upsert safe on its own — a
- * redelivered or late older write never replaces a newer one. A conditional write that fails is recorded by its
- * stamp and key in `kv_failed_writes` in the same transaction, so a redelivery of it (a consumer that died between
- * its commit and its acknowledgement) fails again instead of being decided afresh: what a client was told failed
- * never takes effect later. The whole transaction is two round trips (see `applyOnce`). SQLSTATE 40001 is retried
+ * redelivered or late older write never replaces a newer one. A conditional write (or a transaction with compares) is
+ * recorded by its stamp and key in `kv_failed_writes` in the same transaction, as failed or applied, so a redelivery
+ * of it (a consumer that died between its commit and its acknowledgement) keeps that outcome instead of being decided
+ * afresh: what a client was told failed never takes effect later, and one that took effect is not reported failed
+ * because a newer write to its key came between. The whole transaction is two round trips (see `applyOnce`). SQLSTATE 40001 is retried
  * with backoff and jitter; an unreachable database is KV_ERR_UNAVAILABLE.
  */
 export class SqlEngine implements KvEngine {
@@ -303,7 +304,7 @@ export class SqlEngine implements KvEngine {
          WHERE key IN (${keys.join(', ')}) FOR UPDATE` +
           (conditional.length === 0
             ? ''
-            : `;\nSELECT version, writer, key FROM ${this.failedTable}
+            : `;\nSELECT version, writer, key, applied FROM ${this.failedTable}
                WHERE (version, writer, key) IN (${conditional.map((w) => `(${idLiterals(w)})`).join(', ')})`),
       )) as unknown as [pg.QueryResult, pg.QueryResult<PriorRowData>, pg.QueryResult<FailedRowData> | undefined];
       const priorRows = new Map<string, PriorRow>(
@@ -319,17 +320,23 @@ export class SqlEngine implements KvEngine {
         ]),
       );
       // The rows are locked, so the plan is exactly what the upsert does; its WHERE guard is a second line of defence.
-      const failedBefore = new Set((failed?.rows ?? []).map(failedRowId));
+      const decided = failed?.rows ?? [];
+      const failedBefore = new Set(decided.filter((r) => !r.applied).map(failedRowId));
+      const appliedBefore = new Set(decided.filter((r) => r.applied).map(failedRowId));
       const now = Date.now();
-      const plan = planBatch(batch, priorRows, now, failedBefore);
+      const plan = planBatch(batch, priorRows, now, failedBefore, appliedBefore);
       const statements: string[] = [];
       for (let i = 0; i < plan.rows.length; i += this.maxRows) {
         statements.push(this.upsertStatement(plan.rows.slice(i, i + this.maxRows)));
       }
-      if (plan.newlyFailed.length > 0) {
+      const decidedNow = [
+        ...plan.newlyFailed.map((w) => `(${idLiterals(w)}, ${int8Literal(now)}, false)`),
+        ...plan.newlyApplied.map((w) => `(${idLiterals(w)}, ${int8Literal(now)}, true)`),
+      ];
+      if (decidedNow.length > 0) {
         statements.push(
-          `INSERT INTO ${this.failedTable} (version, writer, key, failed_at)
-           VALUES ${plan.newlyFailed.map((w) => `(${idLiterals(w)}, ${int8Literal(now)})`).join(', ')}
+          `INSERT INTO ${this.failedTable} (version, writer, key, failed_at, applied)
+           VALUES ${decidedNow.join(', ')}
            ON CONFLICT (version, writer, key) DO NOTHING`,
         );
         if (now - this.lastFailedPrune >= FAILED_WRITE_PRUNE_INTERVAL_MS) {
@@ -371,6 +378,8 @@ interface FailedRowData {
   version: string;
   writer: Buffer;
   key: Buffer;
+  /** Took effect (a decided conditional write), rather than failed. */
+  applied?: boolean;
 }
 
 /** A write's `version, writer, key` as SQL literals: its row in `kv_failed_writes`. */

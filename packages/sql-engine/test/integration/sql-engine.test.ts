@@ -146,6 +146,38 @@ describe('SQL engine specifics', () => {
     }
   });
 
+  it('keeps a redelivered conditional write that took effect from being judged again after a newer write', async () => {
+    const h = freshSchema();
+    harnesses.push(h);
+    const engine = await h.open();
+    try {
+      const base = { writer: 'w', timestamp: 1 };
+      expect(await engine.apply([{ op: 'put', key: 'c', value: 'v1', version: 1n, ...base }])).toEqual(['applied']);
+      const ifMatch = { op: 'put' as const, key: 'c', value: 'v2', version: 2n, condition: { version: 1n }, ...base };
+      const txn = {
+        op: 'txn' as const,
+        version: 3n,
+        ...base,
+        compares: [{ key: 'c', condition: { version: 2n } }],
+        mutations: [{ op: 'put' as const, key: 'c2', value: 'x', version: 3n, ...base }],
+      };
+      expect(await engine.apply([ifMatch, txn])).toEqual(['applied', 'applied']);
+      // Newer writes to both keys, then both come again (their consumer died before acknowledging them): their
+      // conditions would fail against the newer state, but they took effect and must not be reported failed.
+      expect(
+        await engine.apply([
+          { op: 'put', key: 'c', value: 'v4', version: 4n, ...base },
+          { op: 'put', key: 'c2', value: 'y', version: 5n, ...base },
+        ]),
+      ).toEqual(['applied', 'applied']);
+      expect(await engine.apply([ifMatch, txn])).toEqual(['superseded', 'superseded']);
+      expect((await engine.get('c'))?.value).toBe('v4');
+      expect((await engine.get('c2'))?.value).toBe('y');
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('purges more tombstones than one purge transaction takes, and only the old ones', async () => {
     const h = freshSchema();
     harnesses.push(h);
