@@ -49,15 +49,42 @@ export function buildDeadLettersCommand(io: Io = { out: process.stdout, err: pro
     )
     .option('--key-prefix <prefix>', 'only writes whose key starts with this')
     .addOption(new Option('--limit <n>', 'replay at most this many').argParser(intAtLeast(1)))
-    .action((opts: { amqpUrl: string; partitions: number; keyPrefix?: string; limit?: number }) =>
-      reporting(io, opts.amqpUrl, async () => {
-        const result = await replayDeadLetters(opts.amqpUrl, {
-          partitions: opts.partitions,
-          ...(opts.keyPrefix === undefined ? {} : { keyPrefix: opts.keyPrefix }),
-          ...(opts.limit === undefined ? {} : { limit: opts.limit }),
-        });
-        io.out.write(`replayed ${result.replayed} write(s); ${result.left} message(s) left in kv.writes.dead\n`);
-      }),
+    .addOption(
+      new Option(
+        '--tombstone-retention-ms <ms>',
+        'KVERSE_TOMBSTONE_RETENTION_MS of the deployment: older writes stay (a delete since may be forgotten)',
+      )
+        .env('KVERSE_TOMBSTONE_RETENTION_MS')
+        .default(24 * 3_600_000)
+        .argParser(intAtLeast(0)),
+    )
+    .option('--force', 'replay writes older than the tombstone retention too')
+    .action(
+      (opts: {
+        amqpUrl: string;
+        partitions: number;
+        keyPrefix?: string;
+        limit?: number;
+        tombstoneRetentionMs: number;
+        force?: boolean;
+      }) =>
+        reporting(io, opts.amqpUrl, async () => {
+          const result = await replayDeadLetters(opts.amqpUrl, {
+            partitions: opts.partitions,
+            // 0 keeps tombstones for good: no write is too old then.
+            maxAgeMs:
+              opts.force || opts.tombstoneRetentionMs === 0 ? Number.POSITIVE_INFINITY : opts.tombstoneRetentionMs,
+            ...(opts.keyPrefix === undefined ? {} : { keyPrefix: opts.keyPrefix }),
+            ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+          });
+          io.out.write(`replayed ${result.replayed} write(s); ${result.left} message(s) left in kv.writes.dead\n`);
+          if (result.tooOld > 0) {
+            io.err.write(
+              `${result.tooOld} write(s) left: accepted longer ago than the tombstone retention, so a delete of their ` +
+                'key since may be forgotten and replaying them could bring the key back; --force replays them anyway\n',
+            );
+          }
+        }),
     );
   return command;
 }

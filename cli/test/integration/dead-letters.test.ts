@@ -146,6 +146,29 @@ describe('kverse dead-letters', () => {
     await expect.poll(() => storedVersion(writes[1]!.key), { timeout: 15_000 }).toBe(writes[1]!.version);
   });
 
+  it('leaves writes older than the tombstone retention unless --force, saying why', async () => {
+    const channel = await connection.createConfirmChannel();
+    await channel.purgeQueue(DEAD_LETTER_QUEUE);
+    const accepted = Date.now() - 2 * 3_600_000;
+    const old: Mutation = {
+      op: 'put',
+      key: `${run}/old`,
+      value: 'from two hours ago',
+      version: versionFromParts(accepted, 0),
+      writer: 'replica-1',
+      timestamp: accepted,
+    };
+    const { content, options } = setAside(old, 'delivered 6 times without being settled', 6);
+    channel.sendToQueue(DEAD_LETTER_QUEUE, content, options);
+    await channel.waitForConfirms();
+    const kept = await kverse('replay', '--amqp-url', AMQP_URL, '--tombstone-retention-ms', '3600000');
+    expect(kept).toMatchObject({ code: 0, out: 'replayed 0 write(s); 1 message(s) left in kv.writes.dead\n' });
+    expect(kept.err).toMatch(/^1 write\(s\) left: accepted longer ago than the tombstone retention.*--force/);
+    const forced = await kverse('replay', '--amqp-url', AMQP_URL, '--tombstone-retention-ms', '3600000', '--force');
+    expect(forced).toMatchObject({ code: 0, out: 'replayed 1 write(s); 0 message(s) left in kv.writes.dead\n' });
+    await expect.poll(() => storedVersion(old.key), { timeout: 15_000 }).toBe(old.version);
+  });
+
   it('says what is wrong, without the password, when RabbitMQ cannot be reached', async () => {
     const failed = await kverse('list', '--amqp-url', 'amqp://kverse:s3cret@127.0.0.1:1');
     expect(failed.code).toBe(1);

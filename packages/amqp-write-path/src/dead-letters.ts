@@ -21,12 +21,20 @@ export interface ReplayOptions {
   readonly keyPrefix?: string;
   /** At most this many writes. */
   readonly limit?: number;
+  /**
+   * Writes accepted longer ago than this stay (counted in `tooOld`): the deployment's tombstone retention. A delete
+   * of the key applied after such a write may have had its tombstone collected since, and the write would then bring
+   * the key back. Infinity replays every write whatever its age.
+   */
+  readonly maxAgeMs: number;
 }
 
 export interface ReplayResult {
   /** Writes put back on their partition queue (and removed from the dead-letter queue). */
   readonly replayed: number;
-  /** Messages still in the dead-letter queue: not writes, not selected, or beyond `limit`. */
+  /** Of the writes selected, those left because they are older than `maxAgeMs`. */
+  readonly tooOld: number;
+  /** Messages still in the dead-letter queue: not writes, not selected, too old, or beyond `limit`. */
   readonly left: number;
 }
 
@@ -62,6 +70,8 @@ export async function replayDeadLetters(url: string, options: ReplayOptions): Pr
     await declareWriteTopology(channel, options.partitions);
     const { messageCount } = await channel.checkQueue(DEAD_LETTER_QUEUE);
     let replayed = 0;
+    let tooOld = 0;
+    const oldest = Date.now() - options.maxAgeMs;
     // Bounded by what the queue held at the start: messages left stay unacked until the channel closes.
     for (let i = 0; i < messageCount && replayed < (options.limit ?? Number.POSITIVE_INFINITY); i++) {
       const msg = await channel.get(DEAD_LETTER_QUEUE, { noAck: false });
@@ -69,11 +79,15 @@ export async function replayDeadLetters(url: string, options: ReplayOptions): Pr
       const { write } = describe(msg);
       const key = write && primaryKeyOf(write);
       if (!write || !key?.startsWith(options.keyPrefix ?? '')) continue;
+      if (write.timestamp < oldest) {
+        tooOld++;
+        continue;
+      }
       await publishWrite(channel, msg, String(partitionOf(key, options.partitions)));
       channel.ack(msg);
       replayed++;
     }
-    return { replayed, left: messageCount - replayed };
+    return { replayed, tooOld, left: messageCount - replayed };
   });
 }
 
