@@ -186,7 +186,7 @@ export class LogEngine implements KvEngine {
   async snapshot(): Promise<void> {
     this.assertWritable();
     await this.commits.submit({ kind: 'snapshot' });
-    await this.snapshots.idle();
+    await this.snapshots.settled();
   }
 
   stats(): LogEngineStats {

@@ -75,18 +75,35 @@ export class SnapshotScheduler {
     while (this.running) await this.running;
   }
 
+  /** Like {@link idle}, then rejects with the error of the last snapshot if it failed. */
+  async settled(): Promise<void> {
+    await this.idle();
+    if (this.lastError !== undefined) throw this.lastError;
+  }
+
+  /** Why the last snapshot failed; undefined once one is written. */
+  private lastError: unknown;
+
   private async write(seq: number, view: ReturnType<MemTable['freeze']>): Promise<void> {
     const { dir, logger } = this.options;
     const started = performance.now();
+    let bytes: number;
     try {
-      const bytes = await writeSnapshot(dir, seq, view);
-      const removed = await dropCovered(dir, seq);
+      bytes = await writeSnapshot(dir, seq, view);
+      this.lastError = undefined;
       this.count += 1;
-      const ms = Math.round(performance.now() - started);
-      logger.info({ seq, keys: view.size, bytes, removedFiles: removed, ms }, 'wrote snapshot');
     } catch (err) {
+      this.lastError = err;
       logger.error({ err, seq }, 'snapshot failed; the write-ahead log still holds every write');
+      return;
     }
+    // The snapshot is durable: files it covers that cannot be removed now go with a later one.
+    const removed = await dropCovered(dir, seq).catch((err: unknown) => {
+      logger.warn({ err, seq }, 'could not remove the files a snapshot covers; a later snapshot removes them');
+      return 0;
+    });
+    const ms = Math.round(performance.now() - started);
+    logger.info({ seq, keys: view.size, bytes, removedFiles: removed, ms }, 'wrote snapshot');
   }
 }
 

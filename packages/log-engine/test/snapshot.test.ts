@@ -1,4 +1,4 @@
-import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openLogEngine } from '../src/index.js';
@@ -39,6 +39,21 @@ describe('snapshots', () => {
     await engine.close();
     expect(engine.stats().snapshots).toBeGreaterThanOrEqual(1);
     expect(engine.stats().walBytes).toBeGreaterThan(100_000);
+  });
+
+  it('an explicit snapshot rejects when writing it fails, and the engine goes on', async () => {
+    const engine = await openLogEngine({ dir, sync: 'none', logger: silent() });
+    await engine.apply([put('k', 1)]);
+    // Where the snapshot of segment 2 is written first: a directory there makes the write fail.
+    await mkdir(join(dir, `${snapshotName(2)}.tmp`));
+    await expect(engine.snapshot()).rejects.toThrow();
+    expect(engine.stats().snapshots).toBe(0);
+    await rm(join(dir, `${snapshotName(2)}.tmp`), { recursive: true });
+    await engine.apply([put('k', 2)]);
+    await engine.snapshot();
+    expect(engine.stats().snapshots).toBe(1);
+    expect((await engine.get('k'))?.version).toBe(2n);
+    await engine.close();
   });
 
   it('keep tombstones, so a late older put still does not resurrect a key after recovery', async () => {
