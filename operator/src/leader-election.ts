@@ -79,10 +79,21 @@ export class LeaderElector {
 
   private async tick(): Promise<void> {
     let ok = false;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      ok = await this.tryAcquireOrRenew();
+      // A request that hangs (a half-open connection; the HTTP client waits minutes) must not keep a leader from
+      // seeing its renew deadline pass: after renewDeadlineMs it counts as failed, and a leader steps down.
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${this.o.renewDeadlineMs} ms`)),
+          this.o.renewDeadlineMs,
+        );
+      });
+      ok = await Promise.race([this.tryAcquireOrRenew(), deadline]);
     } catch (err) {
       this.o.log.warn({ err, lease: this.o.name }, 'lease request failed');
+    } finally {
+      clearTimeout(timer);
     }
     if (this.stopped) return;
     const now = Date.now();

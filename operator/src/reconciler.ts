@@ -79,7 +79,7 @@ export class Reconciler {
 
     const get = (kind: string, objName: string) => this.observed.get('apps/v1', kind, namespace, objName);
     const guarded = guardScaleDown(desiredObjects(owner, spec), get, kvstore.metadata.annotations);
-    const outcome = await this.ensureObjects(guarded.objects);
+    const outcome = await this.ensureObjects(guarded.objects.filter((o) => !guarded.held.has(o)));
     const pruned = outcome.errors.length === 0 ? await this.ensurePruned(owner, guarded.objects) : 0;
     const statusWritten = await this.ensureStatus(kvstore, spec, {
       applyErrors: outcome.errors,

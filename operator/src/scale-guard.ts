@@ -4,8 +4,14 @@ import type { KubeObject } from './desired.js';
 export const ALLOW_SCALE_DOWN_ANNOTATION = 'kverse.dev/allow-scale-down';
 
 export interface ScaleDownDecision {
-  /** The desired objects to apply: refused scale-downs keep the replicas the StatefulSet has now. */
+  /** The desired objects (what the KVStore owns; objects not among them are pruned). */
   readonly objects: KubeObject[];
+  /**
+   * Of `objects`, the StatefulSets whose scale-down was refused: not applied at all until it is allowed or undone.
+   * Applying one with its old size would still roll every pod with settings made for the new size (Redis derives its
+   * Sentinel quorum and where to find the master from the replica count).
+   */
+  readonly held: ReadonlySet<KubeObject>;
   /** One message per refused scale-down. */
   readonly refused: string[];
 }
@@ -17,7 +23,7 @@ export interface ScaleDownDecision {
  * `replicas` is applied only when it is safe:
  * - nothing runs yet (the StatefulSet is missing or has no ready pod), or
  * - the KVStore carries `kverse.dev/allow-scale-down: "true"`, the user's statement that the members were drained.
- * Otherwise the StatefulSet keeps its current size and the refusal is reported. Pure.
+ * Otherwise the StatefulSet is left as it runs — no change of it is applied — and the refusal is reported. Pure.
  */
 export function guardScaleDown(
   desired: readonly KubeObject[],
@@ -26,19 +32,20 @@ export function guardScaleDown(
 ): ScaleDownDecision {
   const allowed = annotations?.[ALLOW_SCALE_DOWN_ANNOTATION] === 'true';
   const refused: string[] = [];
-  const objects = desired.map((o) => {
-    if (o.kind !== 'StatefulSet') return o;
+  const held = new Set<KubeObject>();
+  for (const o of desired) {
+    if (o.kind !== 'StatefulSet') continue;
     const spec = o.spec as { replicas?: number; volumeClaimTemplates?: unknown[] };
-    if (!spec.volumeClaimTemplates?.length || spec.replicas === undefined) return o;
+    if (!spec.volumeClaimTemplates?.length || spec.replicas === undefined) continue;
     const current = observed('StatefulSet', o.metadata.name);
     const have = (current?.spec as { replicas?: number } | undefined)?.replicas;
     const ready = Number((current?.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0);
-    if (have === undefined || spec.replicas >= have || ready === 0 || allowed) return o;
+    if (have === undefined || spec.replicas >= have || ready === 0 || allowed) continue;
+    held.add(o);
     refused.push(
-      `StatefulSet ${o.metadata.name}: scaling from ${have} to ${spec.replicas} replicas refused; drain the members, ` +
-        `then annotate the KVStore ${ALLOW_SCALE_DOWN_ANNOTATION}=true`,
+      `StatefulSet ${o.metadata.name}: scaling from ${have} to ${spec.replicas} replicas refused and nothing of it ` +
+        `changed; drain the members, then annotate the KVStore ${ALLOW_SCALE_DOWN_ANNOTATION}=true`,
     );
-    return { ...o, spec: { ...spec, replicas: have } };
-  });
-  return { objects, refused };
+  }
+  return { objects: [...desired], held, refused };
 }

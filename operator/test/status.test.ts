@@ -101,9 +101,12 @@ describe('guardScaleDown', () => {
     const running = () => workload('StatefulSet', 'demo-redis', 3, 3);
     const refused = guardScaleDown(desired, running, {});
     expect(refused.refused).toHaveLength(1);
-    expect((refused.objects[0]!.spec as { replicas: number }).replicas).toBe(3);
+    // Held whole: applied with its old size, its pod template (made for the new size) would still roll every pod.
+    expect([...refused.held]).toEqual([desired[0]]);
+    expect(refused.objects).toEqual(desired);
     const allowed = guardScaleDown(desired, running, { 'kverse.dev/allow-scale-down': 'true' });
     expect(allowed.refused).toEqual([]);
+    expect(allowed.held.size).toBe(0);
     expect((allowed.objects[0]!.spec as { replicas: number }).replicas).toBe(1);
   });
 

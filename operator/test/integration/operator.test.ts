@@ -167,6 +167,9 @@ describe('KVStore operator on the local control plane', () => {
   });
 
   it('refuses to shrink a running stateful component until the user allows it', async () => {
+    const stsGeneration = async () =>
+      (await readObject(kube, 'apps/v1', 'StatefulSet', ns, 'small-redis'))!.metadata.generation;
+    const before = await stsGeneration();
     const generation = await patchSpec({ cache: { managed: { replicas: 1 } } });
     const kv = await waitFor('scale-down refused', async () => {
       const k = await readKVStore();
@@ -179,6 +182,8 @@ describe('KVStore operator on the local control plane', () => {
     expect(
       ((await readObject(kube, 'apps/v1', 'StatefulSet', ns, 'small-redis'))!.spec as { replicas: number }).replicas,
     ).toBe(2);
+    // Nothing of it changed: a pod template made for one replica (its Sentinel quorum) would have rolled every pod.
+    expect(await stsGeneration()).toBe(before);
     await waitFor('ScaleDownRefused-related Event', async () => (await events('Degraded')).length > 0);
     await kubectl('annotate', 'kvstore', NAME, '-n', ns, 'kverse.dev/allow-scale-down=true');
     await waitFor('StatefulSet scaled down', async () => {
