@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import {
   AccessControl,
@@ -132,6 +133,28 @@ describe('REST access control (auth on)', () => {
       }),
     ]);
     expect(lines.every((l) => !JSON.stringify(l).includes(writer.token))).toBe(true);
+  });
+
+  it('audits a write whose client hung up before the answer (the write is still made)', async () => {
+    lines.length = 0;
+    const { port } = (await api.app.listen({ port: 0, host: '127.0.0.1' }).then(() => api.app.server.address())) as {
+      port: number;
+    };
+    const body = JSON.stringify({ key: 'a/hung-up', value: 'v' });
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `PUT /kv?wait=applied HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${writer.token}\r\n` +
+        `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    // A reset right behind the request: the server takes the request, then finds the connection gone before it
+    // answers (the write is applied a turn later).
+    socket.resetAndDestroy();
+    for (let i = 0; i < 100 && (await get('a/hung-up')).statusCode !== 200; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect((await get('a/hung-up')).statusCode).toBe(200);
+    for (let i = 0; i < 50 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(lines).toEqual([expect.objectContaining({ tokenId: 'ci', op: 'put', keys: ['a/hung-up'], via: 'rest' })]);
   });
 
   it('scopes transactions as writes and bulk gets as reads, and audits a transaction with its keys', async () => {

@@ -46,6 +46,28 @@ describe('conditional writes (embedded)', () => {
     expect((await api.app.inject({ method: 'GET', url: '/kv?key=k' })).statusCode).toBe(404);
   });
 
+  it('honours conditions on the seed 001 routes too (PUT / and DELETE /), never ignoring one', async () => {
+    const legacyPut = (value: string, headers: Record<string, string>) =>
+      api.app.inject({ method: 'PUT', url: '/', headers, payload: { key_name: 'legacy', key_value: value } });
+    const first = await legacyPut('v1', { 'if-none-match': '*' });
+    expect(first.statusCode).toBe(202);
+    expect((await legacyPut('v2', { 'if-none-match': '*' })).statusCode).toBe(412);
+    expect((await legacyPut('v2', { 'if-match': '"1"' })).statusCode).toBe(412);
+    const staleDelete = await api.app.inject({
+      method: 'DELETE',
+      url: '/?key_name=legacy',
+      headers: { 'if-match': '1' },
+    });
+    expect(staleDelete.statusCode).toBe(412);
+    expect((await api.app.inject({ method: 'GET', url: '/?key=legacy' })).json().value).toBe('v1');
+    const del = await api.app.inject({
+      method: 'DELETE',
+      url: '/?key_name=legacy',
+      headers: { 'if-match': first.json().version },
+    });
+    expect(del.statusCode).toBe(202);
+  });
+
   it('If-None-Match: * creates only', async () => {
     expect((await put('c', '1', { 'if-none-match': '*' })).statusCode).toBe(202);
     expect((await put('c', '2', { 'if-none-match': '*' })).statusCode).toBe(412);

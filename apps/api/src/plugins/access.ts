@@ -5,7 +5,7 @@ import type {
   FastifyRequest,
   onErrorHookHandler,
   onRequestHookHandler,
-  onResponseHookHandler,
+  onSendHookHandler,
   RouteOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
@@ -75,7 +75,13 @@ export const accessPlugin = fp<AccessPluginOptions>(
       request.failure ??= (isKvError(error) ? error : toKvError(error)).code;
       done();
     };
-    const auditWrite: onResponseHookHandler = (request, reply, done) => {
+    // Recorded as the answer is sent, not once it has been (onResponse): a client that hangs up first gets no
+    // 'finish', so its write — made all the same — would go unaudited. onSend runs once the handler is done, however
+    // the socket fares; the set keeps a second send (a failing onSend hook's error answer) from recording twice.
+    const audited = new WeakSet<FastifyRequest>();
+    const auditWrite: onSendHookHandler = (request, reply, payload, done) => {
+      if (audited.has(request)) return done(null, payload);
+      audited.add(request);
       const written = request.written;
       const outcome: AuditOutcome = written
         ? written.applied
@@ -95,7 +101,7 @@ export const accessPlugin = fp<AccessPluginOptions>(
         address: request.ip,
         requestId: request.id,
       });
-      done();
+      done(null, payload);
     };
 
     // The hooks go on the routes that need them, not on every request: public routes, and every route when access
@@ -110,7 +116,7 @@ export const accessPlugin = fp<AccessPluginOptions>(
       }
       if (audit && need === 'write') {
         route.onError = [...hooks(route.onError), noteFailure];
-        route.onResponse = [...hooks(route.onResponse), auditWrite];
+        route.onSend = [...hooks(route.onSend), auditWrite];
       }
     });
     // Checked once every plugin has added its routes (and marked third-party ones public, see markPublic).

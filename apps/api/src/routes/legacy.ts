@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { commonErrors, ErrorBody, Record, WaitQuery, WriteAnswer } from '../schemas.js';
-import { recordJson, sendWrite, waitOption } from '../services/kv-service.js';
+import { ConditionHeaders, commonErrors, ErrorBody, Record, WaitQuery, WriteAnswer, writeErrors } from '../schemas.js';
+import { conditionFrom, recordJson, sendWrite, waitOption } from '../services/kv-service.js';
 
 /** A browser opening `/` (HTML wanted, no key): sent to the web UI, with or without a token, since it reads nothing. */
 function isBrowserVisit(request: FastifyRequest): boolean {
@@ -43,14 +43,20 @@ const legacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Create or replace a key (seed 001 form)',
         tags: ['legacy'],
+        headers: ConditionHeaders,
         querystring: Type.Object(WaitQuery),
         body: Type.Object({ key_name: Type.String(), key_value: Type.String() }, { additionalProperties: false }),
-        response: { 200: WriteAnswer, 202: WriteAnswer, 504: ErrorBody, ...commonErrors },
+        response: { 200: WriteAnswer, 202: WriteAnswer, ...writeErrors, ...commonErrors },
       },
     },
     async (request, reply) => {
       const { key_name, key_value } = request.body;
-      const result = await app.kv.put(key_name, key_value, waitOption(app, request.query.wait));
+      // Conditions as on /kv: a condition the server did not honour would let the client believe it held.
+      const condition = conditionFrom(request.headers);
+      const result = await app.kv.put(key_name, key_value, {
+        ...waitOption(app, request.query.wait),
+        ...(condition ? { condition } : {}),
+      });
       return sendWrite(reply, result, request.query.wait === 'applied');
     },
   );
@@ -62,12 +68,17 @@ const legacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Delete a key (seed 001 form)',
         tags: ['legacy'],
+        headers: ConditionHeaders,
         querystring: Type.Object({ key_name: Type.String(), ...WaitQuery }),
-        response: { 200: WriteAnswer, 202: WriteAnswer, 404: ErrorBody, 504: ErrorBody, ...commonErrors },
+        response: { 200: WriteAnswer, 202: WriteAnswer, 404: ErrorBody, ...writeErrors, ...commonErrors },
       },
     },
     async (request, reply) => {
-      const result = await app.kv.delete(request.query.key_name, waitOption(app, request.query.wait));
+      const condition = conditionFrom(request.headers);
+      const result = await app.kv.delete(request.query.key_name, {
+        ...waitOption(app, request.query.wait),
+        ...(condition ? { condition } : {}),
+      });
       return sendWrite(reply, result, request.query.wait === 'applied');
     },
   );
