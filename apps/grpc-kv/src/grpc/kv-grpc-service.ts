@@ -51,7 +51,10 @@ export interface KvGrpcServiceOptions {
   readonly tracing: boolean;
 }
 
-/** Page size GetAll uses internally when the client asks for every key (`limit` 0, the seed's GetAll). */
+/**
+ * Largest page GetAll returns for a positive `limit` (with the cursor of the rest), and the page size it reads in
+ * when the client asks for every key (`limit` 0, the seed's GetAll).
+ */
 const GET_ALL_PAGE = 1000;
 
 /**
@@ -184,7 +187,8 @@ export class KvGrpcService {
     do {
       const page = await this.options.dataPlane.list({
         prefix,
-        limit: req.limit > 0 ? req.limit : GET_ALL_PAGE,
+        // A page is at most GET_ALL_PAGE, whatever the client asks: a larger one would be read and held whole.
+        limit: req.limit > 0 ? Math.min(req.limit, GET_ALL_PAGE) : GET_ALL_PAGE,
         ...(cursor === undefined ? {} : { cursor }),
       });
       for (const record of page.records) pairs.push(toKeyValue(record));

@@ -63,6 +63,17 @@ describe('the extended contract', () => {
     expect(rest!.pairs.map((p) => p.key)).toEqual(['p/c']);
     expect(rest!.nextCursor).toBe('');
   });
+
+  it('answers a GetAll asking for more than a page with one page of 1,000 and the cursor of the rest', async () => {
+    const keys = Array.from({ length: 1001 }, (_, i) => `big/${String(i).padStart(4, '0')}`);
+    await Promise.all(keys.map((k) => call((cb) => client.Put({ key: k, value: 'x' }, cb))));
+    const page = await call((cb) => client.GetAll({ prefix: 'big/', limit: 4_000_000_000 }, cb));
+    expect(page!.pairs).toHaveLength(1000);
+    const rest = await call((cb) =>
+      client.GetAll({ prefix: 'big/', limit: 4_000_000_000, cursor: page!.nextCursor }, cb),
+    );
+    expect(rest!.pairs.map((p) => p.key)).toEqual([keys[1000]]);
+  });
 });
 
 describe('bad input', () => {

@@ -10,7 +10,7 @@ export interface GetAllRequest {
    */
   'prefix'?: (string);
   /**
-   * Page size; 0 means no limit (every key, in pages fetched by the server).
+   * Page size (at most 1000; next_cursor says more follow); 0 means no limit (every key, in pages fetched by the server).
    */
   'limit'?: (number);
   /**
@@ -28,7 +28,7 @@ export interface GetAllRequest__Output {
    */
   'prefix': (string);
   /**
-   * Page size; 0 means no limit (every key, in pages fetched by the server).
+   * Page size (at most 1000; next_cursor says more follow); 0 means no limit (every key, in pages fetched by the server).
    */
   'limit': (number);
   /**
