@@ -1,6 +1,7 @@
 import { readFileSync, type Stats, unwatchFile, watchFile } from 'node:fs';
 import { KvError } from '@kverse/kv-core';
 import { ConfigError, type Logger } from '@kverse/runtime';
+import ipaddr from 'ipaddr.js';
 import { type AuditLog, createAuditLog } from './audit-log.js';
 import type { AccessConfig } from './config.js';
 import { KeyedRateLimiter } from './rate-limiter.js';
@@ -108,7 +109,7 @@ export class AccessControl {
   decide(request: AccessRequest): AccessDecision {
     if (request.need === 'public') return { principal: ANONYMOUS };
     const now = this.now();
-    const addressWait = this.perAddress.take(request.address, now);
+    const addressWait = this.perAddress.enabled ? this.perAddress.take(clientOf(request.address), now) : 0;
     if (addressWait > 0)
       return { principal: ANONYMOUS, refusal: limited(addressWait, `client address ${request.address}`) };
     if (!this.enabled) return { principal: ANONYMOUS };
@@ -214,4 +215,21 @@ function readTokenEntries(config: AccessConfig): TokenEntry[] {
     entries.push(...parseTokenEntries(text, `KVERSE_AUTH_TOKENS_FILE ${config.tokensFile}`));
   }
   return entries;
+}
+
+/**
+ * Whose bucket a client address fills: an IPv4 address, or the /64 an IPv6 address is in — one host commonly has a
+ * whole /64 and could otherwise take a fresh bucket with every source address. An IPv4 address in IPv6 form
+ * (`::ffff:a.b.c.d`, what a dual-stack listener reports) counts as the IPv4 address.
+ */
+export function clientOf(address: string): string {
+  if (!address.includes(':')) return address;
+  try {
+    const ip = ipaddr.process(address);
+    if (ip.kind() === 'ipv4') return ip.toString();
+    const parts = (ip as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16));
+    return `${parts.join(':')}::/64`;
+  } catch {
+    return address;
+  }
 }

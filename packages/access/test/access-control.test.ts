@@ -74,6 +74,25 @@ describe('AccessControl', () => {
     expect(ask()).toBe('anonymous');
   });
 
+  it('limits an IPv6 client by its /64 and an IPv4 client in IPv6 form as the IPv4 address', () => {
+    const access = new AccessControl({
+      enabled: false,
+      tokens: [],
+      perAddress: new KeyedRateLimiter(1, 2, 100),
+      now: () => 0,
+    });
+    const from = (address: string) => () => access.check({ need: 'read', authorization: undefined, address });
+    // Three source addresses of one /64 share one bucket of 2.
+    expect(from('2001:db8:1:2::1')()).toBe('anonymous');
+    expect(from('2001:db8:1:2:ffff::9')()).toBe('anonymous');
+    expect(refusal(from('2001:0db8:0001:0002:0:0:0:77')).code).toBe('KV_ERR_RATE_LIMITED');
+    // Another /64 has its own.
+    expect(from('2001:db8:1:3::1')()).toBe('anonymous');
+    expect(from('10.0.0.7')()).toBe('anonymous');
+    expect(from('::ffff:10.0.0.7')()).toBe('anonymous');
+    expect(refusal(from('10.0.0.7')).code).toBe('KV_ERR_RATE_LIMITED');
+  });
+
   it('limits each token on its own bucket', () => {
     const access = new AccessControl({
       enabled: true,
