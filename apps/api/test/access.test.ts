@@ -232,6 +232,45 @@ describe('REST access control (auth on)', () => {
   });
 });
 
+describe('REST watches and revoked tokens', () => {
+  it('ends a watch whose token is revoked with a KV_ERR_UNAUTHENTICATED error event, and keeps the others', async () => {
+    const access = new AccessControl({ enabled: true, tokens });
+    const api = await openTestApi({}, { access });
+    try {
+      const open = async (token: string) => {
+        const res = await api.app.inject({
+          method: 'GET',
+          url: `/kv/watch?prefix=&access_token=${token}`,
+          payloadAsStream: true,
+        });
+        expect(res.statusCode).toBe(200);
+        let text = '';
+        let ended = false;
+        const stream = res.stream();
+        stream.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        stream.on('end', () => {
+          ended = true;
+        });
+        return { text: () => text, ended: () => ended, close: () => stream.destroy() };
+      };
+      const revoked = await open(reader.token);
+      const kept = await open(writer.token);
+      // The rotated tokens file no longer has the read token.
+      access.replaceTokens(parseTokenEntries(writer.entry, 'test'));
+      for (let i = 0; i < 100 && !revoked.ended(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(revoked.ended()).toBe(true);
+      expect(revoked.text()).toContain('event: error');
+      expect(revoked.text()).toContain('KV_ERR_UNAUTHENTICATED');
+      expect(kept.ended()).toBe(false);
+      kept.close();
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('REST rate limits', () => {
   it('answers 429 with Retry-After once a token spends its burst, before anything is written', async () => {
     let now = 0;

@@ -11,6 +11,7 @@ import {
   allows,
   bearerToken,
   parseTokenEntries,
+  type Scope,
   type TokenEntry,
   TokenFormatError,
   TokenStore,
@@ -68,6 +69,30 @@ export class AccessControl {
    */
   replaceTokens(entries: readonly TokenEntry[]): void {
     this.tokens = this.storeOf(entries);
+    for (const listener of [...this.replaced]) listener();
+  }
+
+  private readonly replaced = new Set<() => void>();
+
+  /**
+   * Calls `listener` each time the tokens are replaced, so a long-lived call (a watch) can check its token again;
+   * returns the function that stops it.
+   */
+  onTokensReplaced(listener: () => void): () => void {
+    const entry = () => listener();
+    this.replaced.add(entry);
+    return () => this.replaced.delete(entry);
+  }
+
+  /**
+   * Whether the token of `authorization` is still accepted with a scope that allows `need` (always, with auth off):
+   * the check a long-lived call repeats after {@link replaceTokens}, without taking from any rate limit.
+   */
+  stillAccepts(authorization: string | undefined, need: Scope): boolean {
+    if (!this.enabled) return true;
+    const token = bearerToken(authorization);
+    const entry = typeof token === 'string' ? this.tokens.find(token) : undefined;
+    return entry !== undefined && allows(entry.scope, need);
   }
 
   get tokenCount(): number {

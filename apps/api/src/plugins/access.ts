@@ -30,6 +30,15 @@ declare module 'fastify' {
     written: { readonly keys: readonly string[]; readonly version: string; readonly applied: boolean } | null;
     /** The `KV_ERR_*` code the request was answered with, if it failed. */
     failure: string | null;
+    /**
+     * Whether the token the request was let through with is still accepted for what its route needs (always true
+     * without auth): a long-lived request (a watch) asks again when the tokens change.
+     */
+    stillAuthorized: () => boolean;
+  }
+  interface FastifyInstance {
+    /** Calls `listener` whenever the accepted tokens are replaced (a rotated tokens file); returns its remover. */
+    onTokensReplaced(listener: () => void): () => void;
   }
 }
 
@@ -38,6 +47,7 @@ export interface AccessPluginOptions {
 }
 
 const ACCESS: readonly unknown[] = ['public', 'read', 'write'] satisfies Access[];
+const alwaysAuthorized = () => true;
 
 /**
  * Access control on every route: each route declares `config: { access: 'public' | 'read' | 'write' }`, and a route
@@ -51,6 +61,8 @@ export const accessPlugin = fp<AccessPluginOptions>(
     app.decorateRequest('principal', ANONYMOUS);
     app.decorateRequest('written', null);
     app.decorateRequest('failure', null);
+    app.decorateRequest('stillAuthorized', alwaysAuthorized);
+    app.decorate('onTokensReplaced', (listener: () => void) => access.onTokensReplaced(listener));
 
     // One hook per route, bound to its declaration: `request.routeOptions` builds a frozen object on every access.
     const checkFor =
@@ -64,7 +76,10 @@ export const accessPlugin = fp<AccessPluginOptions>(
         }
         const { principal, refusal } = access.decide({ need, authorization, address: request.ip });
         request.principal = principal;
-        if (!refusal) return done();
+        if (!refusal) {
+          if (access.enabled) request.stillAuthorized = () => access.stillAccepts(authorization, need);
+          return done();
+        }
         request.failure = refusal.code;
         const challenge = CHALLENGES[refusal.code];
         if (challenge) reply.header('www-authenticate', challenge);

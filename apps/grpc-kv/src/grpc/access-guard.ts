@@ -25,13 +25,25 @@ export class AccessGuard {
   }
 
   decide(call: GuardedCall, need: Scope): AccessDecision {
-    const header = call.metadata.get('authorization')[0];
-    return this.access.decide({
-      need,
-      authorization: typeof header === 'string' ? header : undefined,
-      address: peerAddress(call.getPeer()),
+    return this.access.decide({ need, authorization: authorizationOf(call), address: peerAddress(call.getPeer()) });
+  }
+
+  /**
+   * For a long-lived call (a Watch): calls `revoked` when the tokens are replaced and the call's token is no longer
+   * accepted for `need`; returns the function that stops watching. Nothing to watch with auth off.
+   */
+  watchRevocation(call: GuardedCall, need: Scope, revoked: () => void): () => void {
+    if (!this.access.enabled) return () => undefined;
+    const authorization = authorizationOf(call);
+    return this.access.onTokensReplaced(() => {
+      if (!this.access.stillAccepts(authorization, need)) revoked();
     });
   }
+}
+
+function authorizationOf(call: GuardedCall): string | undefined {
+  const header = call.metadata.get('authorization')[0];
+  return typeof header === 'string' ? header : undefined;
 }
 
 /** The host of a grpc-js peer string (`127.0.0.1:5000`, `[::1]:5000`, `ipv4:…`), without its port. */

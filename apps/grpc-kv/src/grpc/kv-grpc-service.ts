@@ -204,7 +204,15 @@ export class KvGrpcService {
       call.emit('error', toGrpcStatus(refusal));
       return;
     }
-    serveWatch(call, this.options.dataPlane, (change) => this.encode(change), this.options.metrics, this.watches);
+    const guard = this.options.guard;
+    serveWatch(
+      call,
+      this.options.dataPlane,
+      (change) => this.encode(change),
+      this.options.metrics,
+      this.watches,
+      guard && ((revoked) => guard.watchRevocation(call, 'read', revoked)),
+    );
   }
 
   private encode(change: Mutation): Buffer {

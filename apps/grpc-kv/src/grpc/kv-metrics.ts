@@ -35,7 +35,7 @@ export class KvMetrics {
     });
     this.watchEnded = new Counter({
       name: 'kverse_grpc_kv_watch_ended_total',
-      help: 'Watch streams ended, by reason (cancelled, slow_consumer, compacted, shutting_down, error)',
+      help: 'Watch streams ended, by reason (cancelled, slow_consumer, compacted, shutting_down, revoked, error)',
       labelNames: ['reason'],
       registers,
     });

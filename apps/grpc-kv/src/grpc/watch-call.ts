@@ -31,6 +31,8 @@ export function serveWatch(
   encode: ChangeEncoder,
   metrics: KvMetrics,
   open: Set<OpenWatch>,
+  /** Calls its argument when the call's token is revoked; returns the function that stops watching for that. */
+  watchRevocation: (revoked: () => void) => () => void = () => () => undefined,
 ): void {
   let subscription: WatchSubscription | undefined;
   let finished = false;
@@ -38,6 +40,7 @@ export function serveWatch(
   const finish = (err?: KvError, reason = reasonOf(err)) => {
     if (finished) return;
     finished = true;
+    stopWatchingRevocation();
     open.delete(handle);
     metrics.watchers.dec();
     metrics.watchEnded.inc({ reason });
@@ -47,6 +50,9 @@ export function serveWatch(
     if (err) call.emit('error', toGrpcStatus(err));
     else call.end();
   };
+  const stopWatchingRevocation = watchRevocation(() =>
+    finish(new KvError('KV_ERR_UNAUTHENTICATED', 'the token this watch was opened with is no longer accepted')),
+  );
   open.add(handle);
   metrics.watchers.inc();
   call.on('cancelled', () => finish(undefined, 'cancelled'));
@@ -90,6 +96,8 @@ function reasonOf(err: KvError | undefined): string {
       return 'compacted';
     case 'KV_ERR_SHUTTING_DOWN':
       return 'shutting_down';
+    case 'KV_ERR_UNAUTHENTICATED':
+      return 'revoked';
     default:
       return 'error';
   }

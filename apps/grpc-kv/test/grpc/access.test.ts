@@ -130,6 +130,36 @@ describe('gRPC access control (auth on)', () => {
   });
 });
 
+describe('gRPC watches and revoked tokens', () => {
+  it('ends a Watch whose token is revoked with UNAUTHENTICATED, and keeps the others', async () => {
+    const access = new AccessControl({ enabled: true, tokens });
+    const h = await startHarness({}, access);
+    const c = kvClient(h.server.address);
+    try {
+      const open = async (token: string) => {
+        const watch = c.Watch({ key: 'g/', prefix: true }, bearer(token));
+        const ended = new Promise<ServiceError | undefined>((resolve) => {
+          watch.on('error', resolve);
+          watch.on('end', () => resolve(undefined));
+        });
+        watch.on('data', () => undefined);
+        await new Promise((resolve) => watch.once('metadata', resolve));
+        return { watch, ended };
+      };
+      const revoked = await open(reader.token);
+      const kept = await open(writer.token);
+      access.replaceTokens(parseTokenEntries(writer.entry, 'test'));
+      const err = await revoked.ended;
+      expect(err?.code).toBe(status.UNAUTHENTICATED);
+      expect(h.server.service.watchCount).toBe(1);
+      kept.watch.cancel();
+    } finally {
+      c.close();
+      await h.close();
+    }
+  });
+});
+
 describe('gRPC rate limits', () => {
   it('answers RESOURCE_EXHAUSTED with a retry-after trailer once a token spends its burst', async () => {
     let now = 0;

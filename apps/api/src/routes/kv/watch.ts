@@ -70,9 +70,11 @@ const watchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       };
       let ended = false;
       let stop: ((err: KvError) => void) | undefined;
+      let stopWatchingTokens: (() => void) | undefined;
       const finish = (err?: KvError) => {
         if (ended) return;
         ended = true;
+        stopWatchingTokens?.();
         if (stop) streams.delete(stop);
         clearInterval(heartbeat);
         head();
@@ -107,6 +109,12 @@ const watchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       };
       if (ended) return;
       streams.add(stop);
+      // A revoked token ends the watches it opened: a watch never comes back for another check on its own.
+      stopWatchingTokens = app.onTokensReplaced(() => {
+        if (!request.stillAuthorized()) {
+          stop?.(new KvError('KV_ERR_UNAUTHENTICATED', 'the token this watch was opened with is no longer accepted'));
+        }
+      });
       raw.on('drain', () => subscription.resume());
       heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), app.apiConfig.sseHeartbeatMs);
       heartbeat.unref();
