@@ -81,10 +81,12 @@ export class Reconciler {
     const guarded = guardScaleDown(desiredObjects(owner, spec), get, kvstore.metadata.annotations);
     const outcome = await this.ensureObjects(guarded.objects.filter((o) => !guarded.held.has(o)));
     const pruned = outcome.errors.length === 0 ? await this.ensurePruned(owner, guarded.objects) : 0;
-    const statusWritten = await this.ensureStatus(kvstore, spec, {
-      applyErrors: outcome.errors,
-      scaleDownRefused: guarded.refused,
-    });
+    const statusWritten = await this.ensureStatus(
+      kvstore,
+      spec,
+      { applyErrors: outcome.errors, scaleDownRefused: guarded.refused },
+      outcome.workloads,
+    );
     if (outcome.errors.length > 0) {
       throw new OperatorError('KV_ERR_OPERATOR_APPLY_FAILED', outcome.errors.join('; '));
     }
@@ -104,9 +106,14 @@ export class Reconciler {
   }
 
   /** Applies every desired object that is missing or differs from what is observed. */
-  private async ensureObjects(desired: readonly KubeObject[]): Promise<{ applied: number; errors: string[] }> {
+  private async ensureObjects(
+    desired: readonly KubeObject[],
+  ): Promise<{ applied: number; errors: string[]; workloads: KubeObject[] }> {
     const errors: string[] = [];
     let applied = 0;
+    // The Deployments and StatefulSets as the API server answered their apply: newer than the informer's copies,
+    // whose watch events may not have arrived yet.
+    const workloads: KubeObject[] = [];
     const stale = desired.filter((d) => {
       const seen = this.observed.get(d.apiVersion, d.kind, d.metadata.namespace!, d.metadata.name);
       return !seen || !isSubset(d, seen);
@@ -119,8 +126,9 @@ export class Reconciler {
         PARALLEL_WRITES,
         async (obj) => {
           try {
-            await applyObject(this.kube.raw, obj);
+            const answer = await applyObject(this.kube.raw, obj);
             applied += 1;
+            if (answer.kind === 'Deployment' || answer.kind === 'StatefulSet') workloads.push(answer);
           } catch (err) {
             errors.push(`${obj.kind} ${obj.metadata.name}: ${apiMessage(err)}`);
             // A Job's pod template is immutable: replace the Job (it only creates a Secret if missing, so re-running
@@ -130,7 +138,7 @@ export class Reconciler {
         },
       );
     }
-    return { applied, errors };
+    return { applied, errors, workloads };
   }
 
   /** Deletes objects this KVStore controls that are no longer desired (a disabled app, a cache made external). */
@@ -155,11 +163,19 @@ export class Reconciler {
     kvstore: StoredKVStore,
     spec: KVStoreSpec | undefined,
     notes: ReconcileNotes,
+    justApplied: readonly KubeObject[] = [],
   ): Promise<boolean> {
     const { namespace, name } = kvstore.metadata as { namespace: string; name: string };
     const workloads = new Map<string, KubeObject>();
     for (const o of this.observed.ownedBy(namespace, kvstore.metadata.uid!)) {
       if (o.kind === 'Deployment' || o.kind === 'StatefulSet') workloads.set(`${o.kind}/${o.metadata.name}`, o);
+    }
+    // A workload just changed is judged by the apply's answer (its new generation, not yet observed by its
+    // controller), not by the informer's older copy: else status says Ready for a change that has not rolled out.
+    // (One just created is still judged absent, Creating, until the informer has it.)
+    for (const o of justApplied) {
+      const key = `${o.kind}/${o.metadata.name}`;
+      if (workloads.has(key)) workloads.set(key, o);
     }
     const status = computeStatus({
       name,

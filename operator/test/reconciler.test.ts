@@ -1,6 +1,7 @@
+import { parseKVStoreSpec } from '@kverse/crd';
 import { createLogger } from '@kverse/runtime';
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../src/desired.js';
+import { desiredObjects, type KubeObject } from '../src/desired.js';
 import type { EventRecorder } from '../src/events.js';
 import type { KubeClients } from '../src/kube.js';
 import { type ObservedState, Reconciler } from '../src/reconciler.js';
@@ -21,7 +22,12 @@ function harness(spec: unknown, observed: KubeObject[] = []) {
     request: async (method: string, path: string, opts: { body?: { status?: OperatorStatus } } = {}) => {
       writes.push({ method, path });
       if (path.endsWith('/status')) store.status = opts.body?.status;
-      return {};
+      if (method !== 'PATCH') return {};
+      // An apply's answer: the object with its generation raised, its controller not caught up yet.
+      const body = opts.body as unknown as KubeObject;
+      const seen = observed.find((o) => o.kind === body.kind && o.metadata.name === body.metadata.name);
+      const generation = (seen?.metadata.generation ?? 0) + 1;
+      return { ...body, metadata: { ...body.metadata, generation }, status: seen?.status ?? {} };
     },
   };
   const kube = { raw } as unknown as KubeClients;
@@ -63,6 +69,27 @@ describe('Reconciler', () => {
     expect(h.writes.every((w) => w.path.endsWith('/status'))).toBe(true);
     expect(h.store.status?.phase).toBe('Paused');
     expect(h.events).toEqual(['Paused']);
+  });
+
+  it('does not report Ready for a change its workloads have not rolled out yet', async () => {
+    // Everything runs, ready, as the previous version; the KVStore now asks for another one.
+    const owner = { name: 'demo', namespace: 'ns', uid: 'u1' };
+    const running = desiredObjects(owner, parseKVStoreSpec({ version: '0.9.0' }))
+      .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+      .map((o) => {
+        const replicas = (o.spec as { replicas?: number }).replicas ?? 1;
+        return {
+          ...o,
+          metadata: { ...o.metadata, generation: 1 },
+          status: { observedGeneration: 1, replicas, readyReplicas: replicas, updatedReplicas: replicas },
+        };
+      });
+    const h = harness({ version: '1.0.0' }, running);
+    await h.reconciler.reconcile('ns', 'demo');
+    expect(h.writes.some((w) => w.method === 'PATCH' && w.path.includes('deployments'))).toBe(true);
+    expect(h.store.status?.observedGeneration).toBe(4);
+    expect(h.store.status?.phase).not.toBe('Ready');
+    expect(h.store.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
   });
 
   it('applies every desired object when nothing exists, with server-side apply', async () => {
