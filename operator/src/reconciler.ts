@@ -114,10 +114,19 @@ export class Reconciler {
     // The Deployments and StatefulSets as the API server answered their apply: newer than the informer's copies,
     // whose watch events may not have arrived yet.
     const workloads: KubeObject[] = [];
-    const stale = desired.filter((d) => {
+    const stale: KubeObject[] = [];
+    for (const d of desired) {
       const seen = this.observed.get(d.apiVersion, d.kind, d.metadata.namespace!, d.metadata.name);
-      return !seen || !isSubset(d, seen);
-    });
+      const failed = seen && d.kind === 'Job' ? jobFailure(seen) : undefined;
+      if (failed !== undefined) {
+        // A Job past its retries never runs again on its own, and its spec does not change, so nothing would re-apply
+        // it: delete it, say why (the retry of this reconcile, with backoff, creates it afresh).
+        await deleteObject(this.kube.raw, seen!).catch(() => undefined);
+        errors.push(`Job ${d.metadata.name}: failed (${failed}); deleted, to run again`);
+        continue;
+      }
+      if (!seen || !isSubset(d, seen)) stale.push(d);
+    }
     // In tiers, as Helm installs: a RoleBinding is checked against its Role (RBAC escalation prevention), so the Role
     // must exist first; everything else may go in parallel.
     for (const tier of [0, 1, 2]) {
@@ -240,4 +249,12 @@ async function inBatches<T>(items: readonly T[], width: number, fn: (item: T) =>
     for (const r of results) if (r.status === 'rejected') failures.push(r.reason);
   }
   if (failures.length > 0) throw failures[0];
+}
+
+/** Why a Job has failed for good (its `Failed` condition), or undefined while it may still succeed. */
+function jobFailure(job: KubeObject): string | undefined {
+  const conditions = (job.status as { conditions?: Array<{ type?: string; status?: string; reason?: string }> })
+    ?.conditions;
+  const failed = conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  return failed ? (failed.reason ?? 'Failed') : undefined;
 }

@@ -92,6 +92,23 @@ describe('Reconciler', () => {
     expect(h.store.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
   });
 
+  it('deletes a Job that failed for good so it runs again, and says so', async () => {
+    const owner = { name: 'demo', namespace: 'ns', uid: 'u1' };
+    const jobs = desiredObjects(owner, parseKVStoreSpec({})).filter((o) => o.kind === 'Job');
+    expect(jobs.length).toBeGreaterThan(0);
+    const failed = {
+      ...jobs[0]!,
+      status: { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] },
+    };
+    const h = harness({}, [failed]);
+    await expect(h.reconciler.reconcile('ns', 'demo')).rejects.toThrow(/failed \(BackoffLimitExceeded\); deleted/);
+    expect(h.writes).toContainEqual({
+      method: 'DELETE',
+      path: expect.stringContaining(`/jobs/${failed.metadata.name}`),
+    });
+    expect(h.writes.some((w) => w.method === 'PATCH' && w.path.includes(`/jobs/${failed.metadata.name}`))).toBe(false);
+  });
+
   it('applies every desired object when nothing exists, with server-side apply', async () => {
     const h = harness({});
     await h.reconciler.reconcile('ns', 'demo');
