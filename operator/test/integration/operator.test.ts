@@ -287,6 +287,19 @@ describe('KVStore operator on the local control plane', () => {
     expect(await attempt({ apps: { api: { replicas: 1000 } } })).toMatch(/replicas.*(less than or equal to 100|100)/);
   });
 
+  it('refuses to change the size or class of the claims of a stateful component once set', async () => {
+    const change = (managed: Record<string, unknown>) =>
+      patchSpec({ cache: { managed } }).then(
+        () => 'accepted',
+        (err: unknown) => JSON.stringify((err as { body?: unknown }).body ?? (err as Error).message),
+      );
+    expect(await change({ storage: '9Gi' })).toContain('resize the PersistentVolumeClaims themselves');
+    expect(await change({ storageClassName: 'fast' })).toContain('cannot change once set');
+    // Sending the size it has is no change.
+    const current = (await readKVStore()).spec as { cache: { managed: { storage: string } } };
+    expect(await change({ storage: current.cache.managed.storage })).toBe('accepted');
+  });
+
   it('keeps running on a KVStore the API server accepted but cannot be applied, and says what is wrong', async () => {
     const s = sample('kvstore-external.yaml');
     await createKVStore({

@@ -13,6 +13,16 @@ const NOT_LATEST: CelRule = {
   message: 'pin a version: the tag latest is not reproducible',
 };
 
+/**
+ * A StatefulSet's volume claim templates cannot change: a new size or class could never be applied, and the
+ * operator would retry it forever. Existing claims are resized by editing them (where the StorageClass allows it).
+ */
+const FIXED_CLAIMS: CelRule = {
+  rule: 'self == oldSelf',
+  message:
+    'cannot change once set: a StatefulSet keeps its volume claim templates; resize the PersistentVolumeClaims themselves',
+};
+
 /** Version of the KVerse app images this release of the schema deploys by default. */
 export const DEFAULT_APP_VERSION = '0.1.0';
 
@@ -172,12 +182,14 @@ const backingService = (
           storage: Type.String({
             default: managed.storage,
             pattern: '^[0-9]+(Mi|Gi|Ti)$',
-            description: 'Size of each pod’s PersistentVolumeClaim.',
+            description: 'Size of each pod’s PersistentVolumeClaim. Fixed once set: resize the claims themselves.',
+            'x-kubernetes-validations': [FIXED_CLAIMS],
           }),
           storageClassName: Type.String({
             default: '',
             maxLength: 253,
-            description: 'StorageClass of the claims; empty uses the cluster default.',
+            description: 'StorageClass of the claims; empty uses the cluster default. Fixed once set.',
+            'x-kubernetes-validations': [FIXED_CLAIMS],
           }),
           version: Type.String({
             default: managed.version,
