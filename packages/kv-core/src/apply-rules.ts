@@ -102,7 +102,11 @@ export function decideWrite(
   return { outcome, effective, announced: outcome === 'superseded' ? stillInEffect([write], stateOf) : effective };
 }
 
-function stillInEffect(mutations: readonly Mutation[], stateOf: (key: string) => StoredState | undefined): Mutation[] {
+/** The mutations whose key holds exactly their stamp: what of a write is still in effect (announced again). */
+export function stillInEffect(
+  mutations: readonly Mutation[],
+  stateOf: (key: string) => StoredState | undefined,
+): Mutation[] {
   return mutations.filter((m) => {
     const state = stateOf(m.key);
     return state !== undefined && compareStamps(m, state) === 0;

@@ -1,13 +1,13 @@
 import {
   type ApplyOutcome,
   compareKeys,
-  compareStamps,
   decideWrite,
   keepsCreatedAt,
   type Mutation,
   mutationsOf,
   remembersFailure,
   type StoredState,
+  stillInEffect,
   type Write,
   writeId,
 } from '@kverse/kv-core';
@@ -94,7 +94,7 @@ export function planBatch(
     }
     if (remembered && applied.has(id)) {
       // Decided before: what of it is still in effect is announced again, as for any redelivered write.
-      announced.push(mutationsOf(w).filter((m) => compareStamps(m, state(m.key) ?? NO_STATE) === 0));
+      announced.push(stillInEffect(mutationsOf(w), state));
       return 'superseded';
     }
     const decision = decideWrite(w, state, now);
@@ -117,9 +117,6 @@ export function planBatch(
     newlyApplied,
   };
 }
-
-/** A stamp no write has: compares unequal to every one. */
-const NO_STATE = { version: -1n, writer: '' };
 
 function rowAfter(m: Mutation, cur: PriorRow | undefined): PlannedRow {
   const base = { key: m.key, version: m.version, writer: m.writer, updatedAt: m.timestamp };
