@@ -75,24 +75,20 @@ export class AccessControl {
   private readonly replaced = new Set<() => void>();
 
   /**
-   * Calls `listener` each time the tokens are replaced, so a long-lived call (a watch) can check its token again;
-   * returns the function that stops it.
+   * For a long-lived call (a watch) let through with `authorization` for `need`: calls `revoked` with the reason when
+   * the tokens are replaced and its token is no longer accepted for that; returns the function that stops watching.
+   * Nothing to watch with auth off.
    */
-  onTokensReplaced(listener: () => void): () => void {
-    const entry = () => listener();
-    this.replaced.add(entry);
-    return () => this.replaced.delete(entry);
-  }
-
-  /**
-   * Whether the token of `authorization` is still accepted with a scope that allows `need` (always, with auth off):
-   * the check a long-lived call repeats after {@link replaceTokens}, without taking from any rate limit.
-   */
-  stillAccepts(authorization: string | undefined, need: Scope): boolean {
-    if (!this.enabled) return true;
-    const token = bearerToken(authorization);
-    const entry = typeof token === 'string' ? this.tokens.find(token) : undefined;
-    return entry !== undefined && allows(entry.scope, need);
+  watchRevocation(authorization: string | undefined, need: Scope, revoked: (reason: KvError) => void): () => void {
+    if (!this.enabled) return () => undefined;
+    const listener = () => {
+      const token = bearerToken(authorization);
+      const entry = typeof token === 'string' ? this.tokens.find(token) : undefined;
+      if (entry !== undefined && allows(entry.scope, need)) return;
+      revoked(new KvError('KV_ERR_UNAUTHENTICATED', 'the token this watch was opened with is no longer accepted'));
+    };
+    this.replaced.add(listener);
+    return () => this.replaced.delete(listener);
   }
 
   get tokenCount(): number {

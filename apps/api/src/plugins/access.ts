@@ -1,5 +1,5 @@
 import { type Access, type AccessControl, ANONYMOUS, type AuditOutcome, type Scope } from '@kverse/access';
-import { isKvError } from '@kverse/kv-core';
+import { isKvError, type KvError } from '@kverse/kv-core';
 import type {
   FastifyInstance,
   FastifyRequest,
@@ -31,14 +31,10 @@ declare module 'fastify' {
     /** The `KV_ERR_*` code the request was answered with, if it failed. */
     failure: string | null;
     /**
-     * Whether the token the request was let through with is still accepted for what its route needs (always true
-     * without auth): a long-lived request (a watch) asks again when the tokens change.
+     * For a long-lived request (a watch): calls `revoked` when the token it was let through with is revoked (never
+     * without auth); returns the function that stops watching. See `AccessControl.watchRevocation`.
      */
-    stillAuthorized: () => boolean;
-  }
-  interface FastifyInstance {
-    /** Calls `listener` whenever the accepted tokens are replaced (a rotated tokens file); returns its remover. */
-    onTokensReplaced(listener: () => void): () => void;
+    watchRevocation: (revoked: (reason: KvError) => void) => () => void;
   }
 }
 
@@ -47,7 +43,7 @@ export interface AccessPluginOptions {
 }
 
 const ACCESS: readonly unknown[] = ['public', 'read', 'write'] satisfies Access[];
-const alwaysAuthorized = () => true;
+const noRevocation = () => () => undefined;
 
 /**
  * Access control on every route: each route declares `config: { access: 'public' | 'read' | 'write' }`, and a route
@@ -61,8 +57,7 @@ export const accessPlugin = fp<AccessPluginOptions>(
     app.decorateRequest('principal', ANONYMOUS);
     app.decorateRequest('written', null);
     app.decorateRequest('failure', null);
-    app.decorateRequest('stillAuthorized', alwaysAuthorized);
-    app.decorate('onTokensReplaced', (listener: () => void) => access.onTokensReplaced(listener));
+    app.decorateRequest('watchRevocation', noRevocation);
 
     // One hook per route, bound to its declaration: `request.routeOptions` builds a frozen object on every access.
     const checkFor =
@@ -77,7 +72,8 @@ export const accessPlugin = fp<AccessPluginOptions>(
         const { principal, refusal } = access.decide({ need, authorization, address: request.ip });
         request.principal = principal;
         if (!refusal) {
-          if (access.enabled) request.stillAuthorized = () => access.stillAccepts(authorization, need);
+          if (access.enabled)
+            request.watchRevocation = (revoked) => access.watchRevocation(authorization, need, revoked);
           return done();
         }
         request.failure = refusal.code;

@@ -1,5 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { AccessControl, AccessDecision, Scope } from '@kverse/access';
+import type { KvError } from '@kverse/kv-core';
 
 /** What the guard reads from a call. */
 export interface GuardedCall {
@@ -28,16 +29,9 @@ export class AccessGuard {
     return this.access.decide({ need, authorization: authorizationOf(call), address: peerAddress(call.getPeer()) });
   }
 
-  /**
-   * For a long-lived call (a Watch): calls `revoked` when the tokens are replaced and the call's token is no longer
-   * accepted for `need`; returns the function that stops watching. Nothing to watch with auth off.
-   */
-  watchRevocation(call: GuardedCall, need: Scope, revoked: () => void): () => void {
-    if (!this.access.enabled) return () => undefined;
-    const authorization = authorizationOf(call);
-    return this.access.onTokensReplaced(() => {
-      if (!this.access.stillAccepts(authorization, need)) revoked();
-    });
+  /** For a Watch: calls `revoked` when its token is revoked (see {@link AccessControl.watchRevocation}). */
+  watchRevocation(call: GuardedCall, need: Scope, revoked: (reason: KvError) => void): () => void {
+    return this.access.watchRevocation(authorizationOf(call), need, revoked);
   }
 }
 

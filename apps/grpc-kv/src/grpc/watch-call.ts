@@ -32,7 +32,7 @@ export function serveWatch(
   metrics: KvMetrics,
   open: Set<OpenWatch>,
   /** Calls its argument when the call's token is revoked; returns the function that stops watching for that. */
-  watchRevocation: (revoked: () => void) => () => void = () => () => undefined,
+  watchRevocation: (revoked: (reason: KvError) => void) => () => void = () => () => undefined,
 ): void {
   let subscription: WatchSubscription | undefined;
   let finished = false;
@@ -50,9 +50,7 @@ export function serveWatch(
     if (err) call.emit('error', toGrpcStatus(err));
     else call.end();
   };
-  const stopWatchingRevocation = watchRevocation(() =>
-    finish(new KvError('KV_ERR_UNAUTHENTICATED', 'the token this watch was opened with is no longer accepted')),
-  );
+  const stopWatchingRevocation = watchRevocation((reason) => finish(reason));
   open.add(handle);
   metrics.watchers.inc();
   call.on('cancelled', () => finish(undefined, 'cancelled'));

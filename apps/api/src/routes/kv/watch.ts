@@ -110,11 +110,7 @@ const watchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (ended) return;
       streams.add(stop);
       // A revoked token ends the watches it opened: a watch never comes back for another check on its own.
-      stopWatchingTokens = app.onTokensReplaced(() => {
-        if (!request.stillAuthorized()) {
-          stop?.(new KvError('KV_ERR_UNAUTHENTICATED', 'the token this watch was opened with is no longer accepted'));
-        }
-      });
+      stopWatchingTokens = request.watchRevocation((reason) => stop?.(reason));
       raw.on('drain', () => subscription.resume());
       heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), app.apiConfig.sseHeartbeatMs);
       heartbeat.unref();
