@@ -20,7 +20,7 @@ import {
   stampId,
   type Write,
 } from '@kverse/kv-core';
-import type { Logger } from '@kverse/runtime';
+import { batchLength, type Logger } from '@kverse/runtime';
 import { injectContext, inSpan, KV_SPANS, SpanKind } from '@kverse/telemetry';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
@@ -297,7 +297,7 @@ export class WriteConsumer {
       // Let the deliveries already on the socket join the first batch.
       await new Promise((resolve) => setImmediate(resolve));
       while (this.buffer.length > 0) {
-        const batch = this.buffer.splice(0, batchLength(this.buffer, this.options.maxBatch));
+        const batch = this.buffer.splice(0, deliveryBatchLength(this.buffer, this.options.maxBatch));
         // Pipelined: this batch is applied while the previous one finishes its cache update, publish and acks; the
         // next waits for that, so at most two batches are in flight.
         const previous = this.postCommit;
@@ -625,13 +625,9 @@ export function isWriteFault(err: unknown): boolean {
 export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 /** How many of the buffered deliveries the next batch takes: at most `maxBatch`, and {@link MAX_BATCH_BYTES}. */
-export function batchLength(buffer: ReadonlyArray<{ readonly msg: { readonly content: Buffer } }>, maxBatch: number) {
-  let bytes = 0;
-  let n = 0;
-  while (n < buffer.length && n < maxBatch) {
-    bytes += buffer[n]!.msg.content.length;
-    if (n > 0 && bytes > MAX_BATCH_BYTES) break;
-    n++;
-  }
-  return n;
+export function deliveryBatchLength(
+  buffer: ReadonlyArray<{ readonly msg: { readonly content: Buffer } }>,
+  maxBatch: number,
+): number {
+  return batchLength(buffer, maxBatch, MAX_BATCH_BYTES, (d) => d.msg.content.length);
 }

@@ -1,6 +1,6 @@
 import { KvError } from '@kverse/kv-core';
 import { describe, expect, it } from 'vitest';
-import { batchLength, isWriteFault, MAX_BATCH_BYTES } from '../src/write-consumer.js';
+import { deliveryBatchLength, isWriteFault, MAX_BATCH_BYTES } from '../src/write-consumer.js';
 
 describe('isWriteFault', () => {
   it("takes a write's own content as the cause: validation errors, SQLSTATE classes 22 and 23", () => {
@@ -20,19 +20,19 @@ describe('isWriteFault', () => {
   });
 });
 
-describe('batchLength', () => {
+describe('deliveryBatchLength', () => {
   const deliveries = (...sizes: number[]) => sizes.map((n) => ({ msg: { content: Buffer.alloc(n) } }));
 
   it('takes up to maxBatch deliveries while they stay within MAX_BATCH_BYTES', () => {
-    expect(batchLength(deliveries(10, 10, 10), 2)).toBe(2);
-    expect(batchLength(deliveries(10, 10, 10), 500)).toBe(3);
+    expect(deliveryBatchLength(deliveries(10, 10, 10), 2)).toBe(2);
+    expect(deliveryBatchLength(deliveries(10, 10, 10), 500)).toBe(3);
     const mib = 1024 * 1024;
-    expect(batchLength(deliveries(mib, mib, mib, mib, mib), 500)).toBe(4);
+    expect(deliveryBatchLength(deliveries(mib, mib, mib, mib, mib), 500)).toBe(4);
     expect(MAX_BATCH_BYTES).toBe(4 * mib);
   });
 
   it('always takes at least one, however large', () => {
-    expect(batchLength(deliveries(MAX_BATCH_BYTES * 2, 1), 500)).toBe(1);
-    expect(batchLength([], 500)).toBe(0);
+    expect(deliveryBatchLength(deliveries(MAX_BATCH_BYTES * 2, 1), 500)).toBe(1);
+    expect(deliveryBatchLength([], 500)).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { type KvEngine, KvError, mutationsOf, type Write } from '@kverse/kv-core';
+import { batchLength } from '@kverse/runtime';
 import type { SubmitResult, WritePath, WritePathHealth } from './write-path.js';
 
 interface Pending {
@@ -64,7 +65,7 @@ export class LocalWritePath implements WritePath {
     // connections' requests read together) join the first batch and share its fsync.
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.queue.length > 0) {
-      const n = this.batchLength();
+      const n = this.nextBatchLength();
       const batch = this.queue.length === n ? this.queue : this.queue.slice(0, n);
       this.queue = this.queue.length === n ? [] : this.queue.slice(n);
       try {
@@ -78,14 +79,11 @@ export class LocalWritePath implements WritePath {
   }
 
   /** How many queued writes the next batch takes: at most `maxBatch`, and `maxBatchChars` (at least one). */
-  private batchLength(): number {
-    let chars = 0;
-    let n = 0;
-    while (n < this.queue.length && n < this.maxBatch) {
-      for (const m of mutationsOf(this.queue[n]!.write)) chars += m.key.length + (m.op === 'put' ? m.value.length : 0);
-      if (n > 0 && chars > this.maxBatchChars) break;
-      n++;
-    }
-    return n;
+  private nextBatchLength(): number {
+    return batchLength(this.queue, this.maxBatch, this.maxBatchChars, ({ write }) => {
+      let chars = 0;
+      for (const m of mutationsOf(write)) chars += m.key.length + (m.op === 'put' ? m.value.length : 0);
+      return chars;
+    });
   }
 }
