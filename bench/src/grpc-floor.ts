@@ -25,9 +25,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ETCD_PUT, ETCD_RANGE, encodeEtcdPut, encodeEtcdRange, findEtcd, startEtcd } from './etcd.js';
-import { closedLoop, encodeMessage, kvProto, type LoadResult, openClients, sendAll } from './grpc-load.js';
+import { encodeMessage, kvProto, type LoadResult, openClients, putThenGet } from './grpc-load.js';
 import { median, printTable } from './report.js';
-import { awaitOutput, pinLoadGenerator, spawnPinned, startApp } from './serve.js';
+import { awaitOutput, exited, pinLoadGenerator, spawnPinned, startApp } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -193,25 +193,23 @@ async function measure(system: FloorSystem): Promise<Phases> {
   const server = await system.start();
   try {
     const clients = openClients(server.address, 8);
-    const puts = Array.from({ length: KEYS }, (_, i) => system.put.encode(key(i), VALUE));
-    const gets = Array.from({ length: KEYS }, (_, i) => system.get.encode(key(i)));
-    await sendAll(clients, system.put.method, puts);
-    const common = {
+    const phases = await putThenGet({
       clients,
       inFlight: 16,
       seconds: Number(args.seconds),
       warmupSeconds: Number(args.warmup),
-      ...(server.child.pid === undefined ? {} : { serverPid: server.child.pid }),
-    };
-    const put = await closedLoop({ ...common, method: system.put.method, request: (i) => puts[i % KEYS]! });
-    const get = await closedLoop({ ...common, method: system.get.method, request: (i) => gets[(i * 7919) % KEYS]! });
+      serverPid: server.child.pid,
+      put: {
+        method: system.put.method,
+        requests: Array.from({ length: KEYS }, (_, i) => system.put.encode(key(i), VALUE)),
+      },
+      get: { method: system.get.method, requests: Array.from({ length: KEYS }, (_, i) => system.get.encode(key(i))) },
+    });
     for (const c of clients) c.close();
-    return { put, get };
+    return phases;
   } finally {
     server.child.kill('SIGKILL');
-    await new Promise((resolve) =>
-      server.child.exitCode !== null ? resolve(null) : server.child.once('exit', resolve),
-    );
+    await exited(server.child);
     if (server.dir) await rm(server.dir, { recursive: true, force: true });
   }
 }

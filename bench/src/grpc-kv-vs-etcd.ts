@@ -19,9 +19,9 @@ import { createHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Client, ClientReadableStream } from '@grpc/grpc-js';
 import { ETCD_PUT, ETCD_RANGE, encodeEtcdPut, encodeEtcdRange, etcdProto, findEtcd, startEtcd } from './etcd.js';
-import { closedLoop, encodeMessage, kvProto, type LoadResult, openClients, sendAll, sleep } from './grpc-load.js';
+import { encodeMessage, kvProto, type LoadResult, openClients, putThenGet, sleep } from './grpc-load.js';
 import { median, medianBy, printRatio, printTable, type Row } from './report.js';
-import { awaitOutput, hasTaskset, pinLoadGenerator, spawnPinned } from './serve.js';
+import { awaitOutput, exited, hasTaskset, pinLoadGenerator, spawnPinned } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -177,19 +177,24 @@ async function runTarget(target: Target, fsync: boolean, withWatch: boolean): Pr
   const { address, child } = await target.start(fsync, dir);
   try {
     const clients = openClients(address, connections);
-    const puts = Array.from({ length: KEYS }, (_, i) => target.put.encode(key(i), value(`v${i}`)));
-    const gets = Array.from({ length: KEYS }, (_, i) => target.get.encode(key(i)));
-    // Every key exists before the Get phase, whatever the Put rate was.
-    await sendAll(clients, target.put.method, puts);
-    const common = { clients, inFlight, seconds, warmupSeconds, serverPid: child.pid };
-    const put = await closedLoop({ ...common, method: target.put.method, request: (i) => puts[i % KEYS]! });
-    const get = await closedLoop({ ...common, method: target.get.method, request: (i) => gets[(i * 7919) % KEYS]! });
+    const { put, get } = await putThenGet({
+      clients,
+      inFlight,
+      seconds,
+      warmupSeconds,
+      serverPid: child.pid,
+      put: {
+        method: target.put.method,
+        requests: Array.from({ length: KEYS }, (_, i) => target.put.encode(key(i), value(`v${i}`))),
+      },
+      get: { method: target.get.method, requests: Array.from({ length: KEYS }, (_, i) => target.get.encode(key(i))) },
+    });
     for (const c of clients) c.close();
     const watch = withWatch ? await watchLatency(target, address) : undefined;
     return { put, get, ...(watch ? { watch } : {}) };
   } finally {
     child.kill('SIGKILL');
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+    await exited(child);
     await rm(dir, { recursive: true, force: true });
   }
 }

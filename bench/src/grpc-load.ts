@@ -143,3 +143,27 @@ export async function sendAll(
     });
   await Promise.all(clients.flatMap((c) => Array.from({ length: concurrency }, () => lane(c))));
 }
+
+/**
+ * The Put and Get phases of the gRPC benchmarks: every key written once first (so each Get finds its key, whatever
+ * the Put rate), then a closed-loop Put of the keys in turn, then a closed-loop Get spread over the key space.
+ */
+export async function putThenGet(options: {
+  readonly clients: readonly Client[];
+  readonly inFlight: number;
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly serverPid: number | undefined;
+  readonly put: { readonly method: string; readonly requests: readonly Buffer[] };
+  readonly get: { readonly method: string; readonly requests: readonly Buffer[] };
+}): Promise<{ put: LoadResult; get: LoadResult }> {
+  const { clients, inFlight, seconds, warmupSeconds, serverPid, put, get } = options;
+  await sendAll(clients, put.method, put.requests);
+  const common = { clients, inFlight, seconds, warmupSeconds, ...(serverPid === undefined ? {} : { serverPid }) };
+  const n = put.requests.length;
+  const m = get.requests.length;
+  return {
+    put: await closedLoop({ ...common, method: put.method, request: (i) => put.requests[i % n]! }),
+    get: await closedLoop({ ...common, method: get.method, request: (i) => get.requests[(i * 7919) % m]! }),
+  };
+}

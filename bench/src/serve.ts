@@ -11,6 +11,11 @@ export function spawnPinned(command: string, argv: string[], options: SpawnOptio
   return hasTaskset ? spawn('taskset', ['-c', '0', command, ...argv], options) : spawn(command, argv, options);
 }
 
+/** Resolves once `child` has exited (at once if it already has). */
+export function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+}
+
 /**
  * Moves this process (every thread: the load generators run here) to CPU 1, away from the servers on CPU 0. Left to
  * the scheduler, a generator that lands on the server's core takes CPU from it and the figures swing by a fifth.

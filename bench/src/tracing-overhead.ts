@@ -33,7 +33,7 @@ import { parseConfig } from '@kverse/runtime';
 import autocannon from 'autocannon';
 import { processCpuSeconds } from './grpc-load.js';
 import { median, printRatio, printTable } from './report.js';
-import { pinLoadGenerator, serve, serviceOptions, servicesOf, startApp, startKverse } from './serve.js';
+import { exited, pinLoadGenerator, serve, serviceOptions, servicesOf, startApp, startKverse } from './serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -164,7 +164,7 @@ async function measureSdkCost(sampler: 'always_on' | 'traceidratio', endpoint: s
     {},
     { micros: /sdk µs per request: ([\d.]+)/ },
   );
-  await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+  await exited(child);
   return Number(found.micros);
 }
 
