@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { type Changes, decodeChanges, partitionOf } from '@kverse/amqp-write-path';
+import { type Changes, DEAD_LETTER_QUEUE, decodeChanges, partitionOf } from '@kverse/amqp-write-path';
 import {
   dataPlaneConfigSpec,
   distributedConfigSpec,
@@ -58,6 +58,21 @@ export function openDataPlane(): Promise<OpenedDataPlane> {
     parseConfig(distributedConfigSpec, { DATABASE_URL, AMQP_URL, REDIS_URL }),
     logger,
   );
+}
+
+/** Takes the next message of the dead-letter queue, waiting for one up to `timeoutMs`; throws `what` when none comes. */
+export async function nextDeadLetter(
+  channel: amqp.Channel,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<amqp.GetMessage> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const dead = await channel.get(DEAD_LETTER_QUEUE, { noAck: true });
+    if (dead) return dead;
+    if (Date.now() > deadline) throw new Error(what);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Reads the stored row of a key straight from the database. */

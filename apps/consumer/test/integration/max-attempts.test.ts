@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { DEAD_LETTER_QUEUE, partitionOf, partitionQueue, REASON_HEADER } from '@kverse/amqp-write-path';
 import type { OpenedDataPlane } from '@kverse/data-plane';
-import amqp, { type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
+import amqp, { type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningConsumer } from '../../src/app.js';
-import { AMQP_URL, openConsumer, openDataPlane, requireServices, storedVersion } from './cluster.js';
+import { AMQP_URL, nextDeadLetter, openConsumer, openDataPlane, requireServices, storedVersion } from './cluster.js';
 
 /** The partition count of the write path's default (KVERSE_WRITE_PARTITIONS), which this test's data plane uses. */
 const PARTITIONS = 8;
@@ -49,13 +49,7 @@ describe('a write that keeps coming back unsettled', () => {
     }
 
     consumer = await openConsumer({ KVERSE_CONSUMER_MAX_ATTEMPTS: '2' });
-    let dead: GetMessage | false = false;
-    const deadline = Date.now() + 20_000;
-    while (!dead && Date.now() < deadline) {
-      dead = await admin.get(DEAD_LETTER_QUEUE, { noAck: true });
-      if (!dead) await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!dead) throw new Error('the write never reached the dead-letter queue');
+    const dead = await nextDeadLetter(admin, 'the write never reached the dead-letter queue');
     expect(String(dead.properties.headers?.[REASON_HEADER])).toBe('delivered 3 times without being settled');
     expect(dead.content.toString()).toContain(key);
     expect(await storedVersion(key)).toBeUndefined();

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { AmqpWritePath, DEAD_LETTER_QUEUE, partitionOf, partitionQueue, REASON_HEADER } from '@kverse/amqp-write-path';
-import { HybridClock, type Write } from '@kverse/kv-core';
-import amqp, { type ChannelModel, type GetMessage } from 'amqplib';
+import { HybridClock, type Mutation } from '@kverse/kv-core';
+import amqp, { type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningConsumer } from '../../src/app.js';
-import { AMQP_URL, logger, openConsumer, requireServices, storedVersion } from './cluster.js';
+import { AMQP_URL, logger, nextDeadLetter, openConsumer, requireServices, storedVersion } from './cluster.js';
 
 /** The partition count of the write path's default (KVERSE_WRITE_PARTITIONS). */
 const PARTITIONS = 8;
@@ -30,7 +30,7 @@ describe('a write the database cannot take, in a batch with good ones', () => {
     await connection?.close();
   });
 
-  const put = (key: string, value: string): Write => ({
+  const put = (key: string, value: string): Mutation => ({
     op: 'put',
     key,
     value,
@@ -56,22 +56,12 @@ describe('a write the database cannot take, in a batch with good ones', () => {
     for (const w of writes) await writePath.submit(w);
 
     consumer = await openConsumer();
-    let dead: GetMessage | false = false;
-    const deadline = Date.now() + 20_000;
-    while (!dead && Date.now() < deadline) {
-      dead = await admin.get(DEAD_LETTER_QUEUE, { noAck: true });
-      if (!dead) await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!dead) throw new Error('the write the database refused never reached the dead-letter queue');
+    const dead = await nextDeadLetter(admin, 'the write the database refused never reached the dead-letter queue');
     expect(dead.content.toString()).toContain(keys[1]);
     expect(String(dead.properties.headers?.[REASON_HEADER])).toMatch(/database refused the write: .*U\+0000/);
 
     for (const w of [writes[0]!, writes[2]!, writes[3]!]) {
-      const until = Date.now() + 10_000;
-      while ((await storedVersion((w as { key: string }).key)) === undefined && Date.now() < until) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(await storedVersion((w as { key: string }).key)).toBe(w.version);
+      await expect.poll(() => storedVersion(w.key), { timeout: 10_000 }).toBe(w.version);
     }
     expect(await storedVersion(keys[1]!)).toBeUndefined();
     expect(await admin.get(DEAD_LETTER_QUEUE, { noAck: true })).toBe(false);
@@ -79,10 +69,6 @@ describe('a write the database cannot take, in a batch with good ones', () => {
     // Still consuming: a later write is applied.
     const later = put(`${run}/later`, 'good');
     await writePath.submit(later);
-    const until = Date.now() + 10_000;
-    while ((await storedVersion(`${run}/later`)) === undefined && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(await storedVersion(`${run}/later`)).toBe(later.version);
+    await expect.poll(() => storedVersion(later.key), { timeout: 10_000 }).toBe(later.version);
   });
 });
